@@ -1,0 +1,188 @@
+"""The Python API: arrays in and arrays out, and the file-level call.
+
+Both functions are thin: :func:`inpaint` hands iterators to the orchestrator,
+:func:`remove` opens files, checks them, and does the same. The command line
+calls :func:`remove`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vidfill.compose import overlay_mask
+from vidfill.engines import DEFAULT_ENGINE, get_engine
+from vidfill.errors import MaskError
+from vidfill.io.read import iter_frames, probe
+from vidfill.io.write import check_output_path, open_output
+from vidfill.masks.sources import Box, load_masks
+from vidfill.pipeline.run import fill_stream
+from vidfill.pipeline.windows import WindowSettings
+from vidfill.types import VideoInfo
+
+log = logging.getLogger("vidfill")
+
+#: Default mask growth in pixels; see ``vidfill remove --help`` for why.
+DEFAULT_DILATE = 4
+
+
+def inpaint(
+    frames: Iterable[NDArray[np.uint8]],
+    masks: Iterable[NDArray[np.bool_]],
+    *,
+    method: str = DEFAULT_ENGINE,
+    window: int | None = None,
+    max_side: int | None = 1280,
+    on_frame: Callable[[int], None] | None = None,
+    **options: Any,
+) -> Iterator[NDArray[np.uint8]]:
+    """Fill the masked pixels of a sequence of frames.
+
+    Streaming: frames and masks are consumed lazily and finished frames are
+    yielded as soon as they are done, so memory stays bounded by the window.
+
+    Parameters
+    ----------
+    frames : iterable of uint8 (H, W, 3)
+        RGB frames.
+    masks : iterable of bool (H, W)
+        True where a frame's pixels are to be removed; one per frame. Used as
+        given (no dilation here).
+    method : str
+        Engine name (``"flow"``, ``"frame"``, ``"patch"``...).
+    window : int, optional
+        Frames per window; the engine's preferred length by default.
+    max_side : int or None
+        Cap on the larger side of the region worked on.
+    on_frame : callable, optional
+        Progress callback, called with the count of frames finished.
+    **options
+        Passed to the engine.
+
+    Yields
+    ------
+    uint8 (H, W, 3)
+        Filled frames, in order; unmasked pixels are unchanged.
+
+    Examples
+    --------
+    >>> import numpy as np, vidfill
+    >>> frames = [np.full((32, 32, 3), 90, np.uint8) for _ in range(3)]
+    >>> masks = [np.zeros((32, 32), bool) for _ in range(3)]
+    >>> for m in masks: m[8:16, 8:16] = True
+    >>> out = list(vidfill.inpaint(frames, masks, method="frame"))
+    >>> int(out[0][10, 10, 0])
+    90
+    """
+    engine = get_engine(method, **options)
+    settings = WindowSettings.for_length(window or engine.preferred_window)
+    masks = (np.asarray(mask, dtype=bool) for mask in masks)
+    return fill_stream(frames, masks, engine, window=settings, max_side=max_side, on_frame=on_frame)
+
+
+def parse_position(text: str | int | None, fps: float) -> int | None:
+    """A frame index from ``"120"`` (frames), ``"4.5s"`` (seconds) or ``"1:02.5"`` (m:s)."""
+    if text is None or isinstance(text, int):
+        return text
+    text = text.strip()
+    try:
+        if text.endswith("s"):
+            return round(float(text[:-1]) * fps)
+        if ":" in text:
+            seconds = 0.0
+            for part in text.split(":"):
+                seconds = seconds * 60 + float(part)
+            return round(seconds * fps)
+        return int(text)
+    except ValueError:
+        raise MaskError(f"cannot read {text!r} as a frame number or a time") from None
+
+
+def remove(
+    input: str | Path,
+    output: str | Path,
+    *,
+    mask: str | Path | None = None,
+    boxes: Sequence[Box] = (),
+    dilate: int = DEFAULT_DILATE,
+    method: str = DEFAULT_ENGINE,
+    start: str | int | None = None,
+    end: str | int | None = None,
+    preview: bool = False,
+    overwrite: bool = False,
+    codec: str = "libx264",
+    crf: int = 18,
+    lossless: bool = False,
+    preset: str = "medium",
+    fps: float | None = None,
+    window: int | None = None,
+    max_side: int | None = 1280,
+    on_start: Callable[[VideoInfo], None] | None = None,
+    on_frame: Callable[[int], None] | None = None,
+    **options: Any,
+) -> Path:
+    """Remove the masked region from a video file or frame folder; write the result.
+
+    This is what ``vidfill remove`` does. The output keeps the input's size,
+    frame count, timing and audio; only masked pixels change. It is written
+    under a temporary name and renamed at the end, so a failure leaves
+    nothing behind, and an input is never modified.
+
+    Returns
+    -------
+    Path
+        The output path.
+
+    Raises
+    ------
+    VidfillError
+        For any problem with the input, masks, options or output path.
+    """
+    input_path, output_path = Path(input), Path(output)
+    info = probe(input_path, folder_fps=fps or 25.0)
+    inputs = [input_path] + ([Path(mask)] if mask is not None else [])
+    check_output_path(output_path, inputs, overwrite=overwrite)
+    first = parse_position(start, float(info.fps)) or 0
+    last = parse_position(end, float(info.fps))
+    masks = load_masks(
+        mask,
+        size=info.size,
+        frame_count=info.frame_count,
+        boxes=boxes,
+        dilate_radius=dilate,
+        start=first,
+        end=last,
+    )
+    if masks.is_static:
+        static = next(iter(masks))
+        if not static.any():
+            log.warning("the mask is empty: the output will equal the input")
+        elif static.all():
+            raise MaskError(
+                "the mask covers the whole frame: nothing is left to fill from"
+            )
+    if on_start is not None:
+        on_start(info)
+    engine = get_engine(method, **options)
+    if preview:
+        results: Iterable[NDArray[np.uint8]] = (
+            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks)
+        )
+    else:
+        settings = WindowSettings.for_length(window or engine.preferred_window)
+        results = fill_stream(
+            iter_frames(info), masks, engine, window=settings, max_side=max_side
+        )
+    with open_output(
+        output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
+    ) as writer:
+        for count, frame in enumerate(results, start=1):
+            writer.write(frame)
+            if on_frame is not None:
+                on_frame(count)
+    return output_path

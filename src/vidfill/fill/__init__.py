@@ -1,0 +1,1 @@
+"""The fill stage: what no frame shows is synthesised from space."""

@@ -1,0 +1,176 @@
+"""The orchestrator: streams frames through an engine, window by window.
+
+This is the one place that owns memory and time structure. Stages below it
+are pure functions on arrays; front ends above it (CLI, Python API) only
+open files and pass iterators. See :mod:`vidfill.pipeline.windows` for how a
+window is laid out.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from vidfill.compose import composite
+from vidfill.engines.base import Engine
+from vidfill.errors import MaskError
+from vidfill.pipeline.windows import Region, WindowSettings, working_region
+
+ProgressCallback = Callable[[int], None]
+
+
+def fill_stream(
+    frames: Iterable[NDArray[np.uint8]],
+    holes: Iterable[NDArray[np.bool_]],
+    engine: Engine,
+    *,
+    window: WindowSettings | None = None,
+    max_side: int | None = 1280,
+    on_frame: ProgressCallback | None = None,
+) -> Iterator[NDArray[np.uint8]]:
+    """Fill the holes of a stream of frames; yield finished frames in order.
+
+    Parameters
+    ----------
+    frames : iterable of uint8 (H, W, 3)
+        RGB frames, read lazily.
+    holes : iterable of bool (H, W)
+        The pixels to fill in each frame (already dilated). Must yield as
+        many items as ``frames``.
+    engine : Engine
+        What fills a window of frames.
+    window : WindowSettings, optional
+        Window geometry; default from ``engine.preferred_window``.
+    max_side : int or None
+        Cap on the larger side of the working region; the fill is computed
+        at that size and scaled up. None works at full resolution.
+    on_frame : callable, optional
+        Called with the number of frames finished so far, after each frame.
+
+    Yields
+    ------
+    uint8 (H, W, 3)
+        Each frame with its hole filled; every pixel outside the hole is
+        the input pixel, unchanged.
+    """
+    settings = window or WindowSettings.for_length(engine.preferred_window)
+    pairs = iter(zip(frames, holes, strict=True))
+    pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]] = deque()
+    context: deque[NDArray[np.uint8]] = deque(maxlen=settings.context or None)
+    finished = 0
+    exhausted = False
+    while True:
+        capacity = settings.length - (len(context) if settings.context else 0)
+        while not exhausted and len(pending) < capacity:
+            try:
+                frame, hole = next(pairs)
+            except StopIteration:
+                exhausted = True
+                break
+            except ValueError as error:  # zip(strict=True) on unequal lengths
+                raise MaskError(f"masks and frames differ in number: {error}") from None
+            _check_pair(frame, hole, finished + len(pending))
+            pending.append((frame, hole))
+        if not pending:
+            return
+        emit_count = len(pending) if exhausted else max(1, len(pending) - settings.lookahead)
+        passthrough = _leading_empty(pending, emit_count)
+        if passthrough:
+            outputs = [pending[i][0] for i in range(passthrough)]
+        else:
+            outputs = _fill_window(engine, list(context), list(pending), emit_count, max_side)
+        for output in outputs:
+            original, hole = pending.popleft()
+            finished_frame = composite(original, output, hole) if hole.any() else original
+            if settings.context:
+                context.append(finished_frame)
+            finished += 1
+            if on_frame is not None:
+                on_frame(finished)
+            yield finished_frame
+
+
+def _check_pair(frame: NDArray[np.uint8], hole: NDArray[np.bool_], index: int) -> None:
+    if hole.shape != frame.shape[:2]:
+        raise MaskError(
+            f"mask of frame {index} is {hole.shape[1]}x{hole.shape[0]} "
+            f"but the frame is {frame.shape[1]}x{frame.shape[0]}"
+        )
+
+
+def _leading_empty(
+    pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]], limit: int
+) -> int:
+    """How many frames at the head of ``pending`` (up to ``limit``) have no hole."""
+    count = 0
+    while count < limit and not pending[count][1].any():
+        count += 1
+    return count
+
+
+def _fill_window(
+    engine: Engine,
+    context: list[NDArray[np.uint8]],
+    pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]],
+    emit_count: int,
+    max_side: int | None,
+) -> list[NDArray[np.uint8]]:
+    """Run the engine on context + pending frames; return fills for the first ``emit_count``."""
+    frames = np.stack(context + [frame for frame, _ in pending])
+    holes = np.zeros(frames.shape[:3], dtype=bool)
+    holes[len(context) :] = np.stack([hole for _, hole in pending])
+    region = working_region(holes, max_side=max_side)
+    assert region is not None  # callers only fill windows that have a hole
+    filled = _fill_region(engine, frames, holes, region)
+    first = len(context)
+    return list(filled[first : first + emit_count])
+
+
+def _fill_region(
+    engine: Engine,
+    frames: NDArray[np.uint8],
+    holes: NDArray[np.bool_],
+    region: Region,
+) -> NDArray[np.uint8]:
+    """Fill inside ``region`` only, at its working scale, and paste back at full size."""
+    crop_frames = frames[(slice(None), *region.slices)]
+    crop_holes = holes[(slice(None), *region.slices)]
+    if region.scale == 1.0:
+        filled_crop = engine.fill_window(np.ascontiguousarray(crop_frames), crop_holes)
+    else:
+        small_frames, small_holes = _downscale(crop_frames, crop_holes, region.working_size)
+        small_filled = engine.fill_window(small_frames, small_holes)
+        filled_crop = _upscale(small_filled, crop_frames.shape[1:3])
+    result = frames.copy()
+    result[(slice(None), *region.slices)] = filled_crop
+    return result
+
+
+def _downscale(
+    frames: NDArray[np.uint8], holes: NDArray[np.bool_], size: tuple[int, int]
+) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
+    height, width = size
+    small_frames = np.stack(
+        [cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames]
+    )
+    # A working pixel is hole if any full-resolution pixel under it is: object
+    # colours must never leak into the sources.
+    small_holes = np.stack(
+        [
+            cv2.resize(h.astype(np.uint8) * 255, (width, height), interpolation=cv2.INTER_AREA)
+            > 0
+            for h in holes
+        ]
+    )
+    return small_frames, small_holes
+
+
+def _upscale(frames: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
+    height, width = size
+    return np.stack(
+        [cv2.resize(f, (width, height), interpolation=cv2.INTER_CUBIC) for f in frames]
+    )

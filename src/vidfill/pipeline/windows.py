@@ -1,0 +1,113 @@
+"""How a long video is cut into windows, and where in a frame the work is done.
+
+Memory is bounded by the window, never by the video: the orchestrator holds
+at most ``length`` frames (of the working region) at once.
+
+A window is three runs of frames::
+
+    | context | frames finished here ... | look-ahead |
+
+* *context*: the last frames the previous window finished, passed as known
+  content with an empty hole, so a fill carries over the boundary instead of
+  jumping (the recurrent idea of VINet);
+* the frames this window finishes and writes;
+* *look-ahead*: later frames used only as sources, so background revealed a
+  little later can fill the hole now; they are finished by the next window.
+
+Longer windows let content travel further in time and cost more memory;
+more context and look-ahead smooth the boundary and cost repeated work
+(each frame is processed about ``length / (length - context - lookahead)``
+times).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vidfill.masks.ops import bounding_box
+
+
+@dataclass(frozen=True)
+class WindowSettings:
+    """Window geometry, in frames. See the module docstring for the trade-offs."""
+
+    length: int = 60
+    context: int = 8
+    lookahead: int = 16
+
+    def __post_init__(self) -> None:
+        if self.length < 1 or self.context < 0 or self.lookahead < 0:
+            raise ValueError("window length must be >= 1, context and look-ahead >= 0")
+        if self.length <= self.context + self.lookahead:
+            raise ValueError(
+                f"window length {self.length} must exceed context {self.context} "
+                f"+ look-ahead {self.lookahead}"
+            )
+
+    @classmethod
+    def for_length(cls, length: int) -> WindowSettings:
+        """Default context (1/8) and look-ahead (1/4) for a window of ``length`` frames."""
+        if length <= 2:
+            return cls(length=max(length, 1), context=0, lookahead=0)
+        return cls(length=length, context=length // 8, lookahead=length // 4)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A rectangle of the frame, ``[y0, y1) x [x0, x1)``, and the scale it is worked at."""
+
+    y0: int
+    y1: int
+    x0: int
+    x1: int
+    scale: float = 1.0
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """Index a frame or mask with ``frame[region.slices]``."""
+        return slice(self.y0, self.y1), slice(self.x0, self.x1)
+
+    @property
+    def working_size(self) -> tuple[int, int]:
+        """``(height, width)`` of the region at the working scale."""
+        return (
+            max(1, round((self.y1 - self.y0) * self.scale)),
+            max(1, round((self.x1 - self.x0) * self.scale)),
+        )
+
+
+def working_region(
+    holes: NDArray[np.bool_],
+    *,
+    margin_fraction: float = 0.5,
+    min_margin: int = 48,
+    max_side: int | None = None,
+) -> Region | None:
+    """The part of the frame worth working on for a stack of holes ``(T, H, W)``.
+
+    The union of the holes' bounding boxes, grown by a context margin (the
+    larger of ``min_margin`` pixels and ``margin_fraction`` of the box's
+    larger side) so flow and patch search have surroundings to draw from.
+    ``max_side`` caps the region's larger side at the working scale.
+
+    Returns None when no frame has a hole.
+    """
+    box = bounding_box(holes)
+    if box is None:
+        return None
+    x, y, w, h = box
+    height, width = holes.shape[-2:]
+    margin = max(min_margin, int(margin_fraction * max(w, h)))
+    region = Region(
+        y0=max(0, y - margin),
+        y1=min(height, y + h + margin),
+        x0=max(0, x - margin),
+        x1=min(width, x + w + margin),
+    )
+    side = max(region.y1 - region.y0, region.x1 - region.x0)
+    if max_side is not None and side > max_side:
+        region = Region(region.y0, region.y1, region.x0, region.x1, scale=max_side / side)
+    return region

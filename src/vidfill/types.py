@@ -1,0 +1,73 @@
+"""Array and record types shared by every stage.
+
+Conventions, used everywhere in vidfill:
+
+* a *frame* is ``uint8`` of shape ``(H, W, 3)``, RGB;
+* a *mask* (or *hole*) is ``bool`` of shape ``(H, W)``, True where pixels are
+  to be removed and filled;
+* a *flow* field is ``float32`` of shape ``(H, W, 2)``, the displacement
+  ``(dx, dy)`` in pixels from a pixel of the first frame to the second;
+* stacks put time first: ``(T, H, W, 3)`` frames, ``(T, H, W)`` masks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+Frame = NDArray[np.uint8]
+Mask = NDArray[np.bool_]
+Flow = NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What the reader learned about an input, and what the writer must keep.
+
+    Attributes
+    ----------
+    path : Path
+        The input file or frame folder.
+    width, height : int
+        Frame size in pixels, as stored (before any display rotation).
+    frame_count : int
+        Number of frames.
+    fps : Fraction
+        Nominal frame rate (average rate for variable-frame-rate files).
+    time_base : Fraction or None
+        Time base of the timestamps in ``pts``; None for frame folders.
+    pts : tuple of int
+        Presentation timestamp of every frame in ``time_base`` units; empty
+        for frame folders (frames are then spaced by ``1 / fps``).
+    rotation : int
+        Display rotation in degrees carried by the input (0, 90, 180, 270).
+    has_audio : bool
+        Whether the input has at least one audio stream.
+    frame_names : tuple of str
+        File names of the frames for a frame folder; empty for a video file.
+    """
+
+    path: Path
+    width: int
+    height: int
+    frame_count: int
+    fps: Fraction
+    time_base: Fraction | None = None
+    pts: tuple[int, ...] = field(default=(), repr=False)
+    rotation: int = 0
+    has_audio: bool = False
+    frame_names: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def is_folder(self) -> bool:
+        """True when the input is a folder of image files."""
+        return self.path.is_dir()
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(height, width)``, the shape of a mask for this video."""
+        return (self.height, self.width)
