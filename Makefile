@@ -14,7 +14,7 @@ $(BIN)/vidfill: pyproject.toml
 install: $(BIN)/vidfill
 
 demo: install
-	$(BIN)/python benchmarks/demo.py --out demo
+	$(BIN)/python scripts/demo.py --out demo
 
 test: install
 	$(BIN)/python -m pytest -q

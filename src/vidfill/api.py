@@ -166,9 +166,9 @@ def remove(
             raise MaskError(
                 "the mask covers the whole frame: nothing is left to fill from"
             )
+    engine = get_engine(method, **options)
     if on_start is not None:
         on_start(info)
-    engine = get_engine(method, **options)
     if preview:
         results: Iterable[NDArray[np.uint8]] = (
             overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks)

@@ -6,6 +6,7 @@ Errors caused by the input become one line on stderr and exit status 2.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -20,6 +21,22 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+def configure_logging(*, quiet: bool = False) -> None:
+    """Send vidfill's warnings to stderr as ``vidfill: warning: ...`` lines."""
+    logger = logging.getLogger("vidfill")
+    logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    if not any(getattr(h, "_vidfill", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("vidfill: %(levelname)s: %(message)s"))
+        handler._vidfill = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    # The handler is created per call so that it writes to the current sys.stderr.
+    for handler in logger.handlers:
+        if getattr(handler, "_vidfill", False):
+            handler.setStream(sys.stderr)
+    logger.propagate = False
 
 
 @app.callback()

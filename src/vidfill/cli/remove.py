@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vidfill.api import DEFAULT_DILATE, remove
-from vidfill.cli import app
+from vidfill.cli import app, configure_logging
 from vidfill.cli.progress import frame_progress
 from vidfill.engines import DEFAULT_ENGINE, available_engines
 from vidfill.masks.sources import parse_box
@@ -37,7 +36,7 @@ def remove_command(
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or warnings.")] = False,
 ) -> None:
     """Remove what the mask marks from INPUT and write the filled video to OUTPUT."""
-    logging.basicConfig(level=logging.ERROR if quiet else logging.WARNING, format="vidfill: %(message)s")
+    configure_logging(quiet=quiet)
     boxes = [parse_box(text) for text in box or []]
     with frame_progress("preview" if preview else "filling", quiet=quiet) as progress:
         remove(

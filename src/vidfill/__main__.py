@@ -1,0 +1,5 @@
+"""``python -m vidfill`` runs the command line."""
+
+from vidfill.cli import main
+
+main()

@@ -1,0 +1,164 @@
+"""The command line: bad input gives one clear line, exit status 2, and no output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import read_folder, textured_frames, write_folder, write_mask
+from vidfill.cli import main
+
+
+def run_cli(*args: str) -> int:
+    old_argv = sys.argv
+    sys.argv = ["vidfill", *args]
+    try:
+        main()
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        sys.argv = old_argv
+    return 0
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return write_folder(tmp_path / "frames", textured_frames(6))
+
+
+@pytest.fixture
+def mask(tmp_path: Path) -> Path:
+    hole = np.zeros((48, 64), bool)
+    hole[10:20, 20:30] = True
+    return write_mask(tmp_path / "mask.png", hole)
+
+
+def error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    return err[0]
+
+
+def leftovers(folder: Path, keep: set[str]) -> list[str]:
+    return sorted(name for name in os.listdir(folder) if name not in keep)
+
+
+def test_remove_with_a_static_mask_changes_only_masked_pixels(
+    tmp_path: Path, clip: Path, mask: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
+                   "--method", "frame", "--dilate", "0") == 0
+    hole = np.zeros((48, 64), bool)
+    hole[10:20, 20:30] = True
+    for original, result in zip(read_folder(clip), read_folder(out)):
+        assert np.array_equal(original[~hole], result[~hole])
+    assert sorted(os.listdir(out)) == sorted(os.listdir(clip))
+
+
+@pytest.mark.parametrize(
+    ("make_args", "message"),
+    [
+        (lambda t, c, m: [str(t / "missing.mp4"), "-m", str(m)], "no such file"),
+        (lambda t, c, m: [str(t / "empty"), "-m", str(m)], "no png/jpg frames"),
+        (lambda t, c, m: [str(t / "notvideo.mp4"), "-m", str(m)], "not a video"),
+        (lambda t, c, m: [str(c), "-m", str(t / "masks3")], "3 mask images for 6 frames"),
+        (lambda t, c, m: [str(c), "-m", str(t / "small.png")], "mask is 32x16"),
+        (lambda t, c, m: [str(c), "-m", str(t / "white.png")], "covers the whole frame"),
+        (lambda t, c, m: [str(c), "--box", "100,100,5,5"], "outside the 64x48 frame"),
+        (lambda t, c, m: [str(c), "--box", "1,2,3"], "X,Y,W,H"),
+        (lambda t, c, m: [str(c)], "no mask given"),
+        (lambda t, c, m: [str(c), "-m", str(m), "--method", "magic"], "unknown method"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, clip: Path, mask: Path, capsys: pytest.CaptureFixture[str],
+    make_args, message: str,
+) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notvideo.mp4").write_text("this is text, not a video")
+    masks3 = tmp_path / "masks3"
+    masks3.mkdir()
+    for index in range(3):
+        write_mask(masks3 / f"{index:05d}.png", np.zeros((48, 64), bool))
+    write_mask(tmp_path / "small.png", np.ones((16, 32), bool))
+    write_mask(tmp_path / "white.png", np.ones((48, 64), bool))
+    before = set(os.listdir(tmp_path))
+    code = run_cli("remove", *make_args(tmp_path, clip, mask), "-o", str(tmp_path / "out.mp4"))
+    assert code == 2
+    line = error_line(capsys)
+    assert line.startswith("vidfill: error: ")
+    assert message in line
+    assert leftovers(tmp_path, before) == []
+
+
+def test_empty_mask_is_allowed_with_a_warning(
+    tmp_path: Path, clip: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = write_mask(tmp_path / "empty.png", np.zeros((48, 64), bool))
+    out = tmp_path / "out"
+    assert run_cli("remove", str(clip), "-m", str(empty), "-o", str(out)) == 0
+    assert "mask is empty" in capsys.readouterr().err
+    for original, result in zip(read_folder(clip), read_folder(out)):
+        assert np.array_equal(original, result)
+
+
+def test_output_equal_to_input_is_refused(
+    tmp_path: Path, clip: Path, mask: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(clip), "--overwrite") == 2
+    assert "same path as an input" in error_line(capsys)
+    assert len(os.listdir(clip)) == 6
+
+
+def test_existing_output_needs_overwrite(
+    tmp_path: Path, clip: Path, mask: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"keep me")
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out)) == 2
+    assert "already exists" in error_line(capsys)
+    assert out.read_bytes() == b"keep me"
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
+                   "--overwrite", "--method", "frame") == 0
+    assert out.stat().st_size > 100
+
+
+def test_unsupported_extension_and_unwritable_folder(
+    tmp_path: Path, clip: Path, mask: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "o.gif")) == 2
+    assert "unsupported output extension" in error_line(capsys)
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o",
+                   str(tmp_path / "nowhere" / "o.mp4")) == 2
+    assert "does not exist" in error_line(capsys)
+    if os.geteuid() != 0:  # root can write anywhere
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(locked / "o.mp4")) == 2
+        assert "not writable" in error_line(capsys)
+
+
+def test_start_and_end_leave_other_frames_untouched(
+    tmp_path: Path, clip: Path, mask: Path
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
+                   "--method", "frame", "--start", "2", "--end", "4") == 0
+    changed = [not np.array_equal(a, b) for a, b in zip(read_folder(clip), read_folder(out))]
+    assert changed == [False, False, True, True, False, False]
+
+
+def test_preview_tints_the_mask_instead_of_filling(
+    tmp_path: Path, clip: Path, mask: Path
+) -> None:
+    out = tmp_path / "preview"
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
+                   "--preview", "--dilate", "0") == 0
+    original, result = read_folder(clip)[0], read_folder(out)[0]
+    assert np.array_equal(original[:10], result[:10])
+    assert result[12:18, 22:28, 0].mean() > original[12:18, 22:28, 0].mean()
