@@ -23,19 +23,21 @@ app = typer.Typer(
 
 
 
+class _StderrHandler(logging.Handler):
+    """Writes each record to whatever ``sys.stderr`` is at that moment."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        print(self.format(record), file=sys.stderr)
+
+
 def configure_logging(*, quiet: bool = False) -> None:
     """Send vidfill's warnings to stderr as ``vidfill: warning: ...`` lines."""
     logger = logging.getLogger("vidfill")
     logger.setLevel(logging.ERROR if quiet else logging.WARNING)
-    if not any(getattr(h, "_vidfill", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("vidfill: %(levelname)s: %(message)s"))
-        handler._vidfill = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
-    # The handler is created per call so that it writes to the current sys.stderr.
-    for handler in logger.handlers:
-        if getattr(handler, "_vidfill", False):
-            handler.setStream(sys.stderr)
     logger.propagate = False
 
 
