@@ -121,3 +121,32 @@ def test_fewer_masks_than_frames_is_a_mask_error() -> None:
 def test_window_settings_reject_impossible_geometry() -> None:
     with pytest.raises(ValueError):
         WindowSettings(length=4, context=2, lookahead=2)
+
+
+class ContextSensitiveEngine:
+    """Fills each hole with the window's mean known colour, so output depends on the window."""
+
+    name = "mean"
+    preferred_window = 9
+
+    def fill_window(self, frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
+        out = frames.copy()
+        out[holes] = frames[~holes].mean(axis=0).astype(np.uint8)
+        return out
+
+
+def test_restarting_at_a_checkpoint_gives_the_same_frames() -> None:
+    frames = textured_frames(40, seed=3)
+    holes = hole_stack(40, frames[0].shape[:2], (20, 10, 8, 6))
+    settings = WindowSettings(length=9, context=2, lookahead=3)
+    checkpoints: list[int] = []
+    full = list(fill_stream(frames, holes, ContextSensitiveEngine(), window=settings,
+                            max_side=None, on_checkpoint=checkpoints.append))
+    assert len(checkpoints) >= 3 and checkpoints == sorted(checkpoints)
+    restart = checkpoints[len(checkpoints) // 2]
+    resumed = list(fill_stream(frames[restart:], holes[restart:], ContextSensitiveEngine(),
+                               window=settings, max_side=None,
+                               context=full[restart - settings.context : restart],
+                               first_index=restart))
+    assert len(resumed) == 40 - restart
+    assert all(np.array_equal(a, b) for a, b in zip(resumed, full[restart:]))

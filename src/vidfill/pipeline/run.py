@@ -9,7 +9,7 @@ window is laid out.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -31,6 +31,9 @@ def fill_stream(
     window: WindowSettings | None = None,
     max_side: int | None = 1280,
     on_frame: ProgressCallback | None = None,
+    context: Sequence[NDArray[np.uint8]] = (),
+    first_index: int = 0,
+    on_checkpoint: ProgressCallback | None = None,
 ) -> Iterator[NDArray[np.uint8]]:
     """Fill the holes of a stream of frames; yield finished frames in order.
 
@@ -50,6 +53,18 @@ def fill_stream(
         at that size and scaled up. None works at full resolution.
     on_frame : callable, optional
         Called with the number of frames finished so far, after each frame.
+    context : sequence of uint8 (H, W, 3)
+        Finished frames just before the first frame of ``frames``, to resume
+        an interrupted run exactly as it would have gone on: pass the last
+        ``window.context`` frames it wrote.
+    first_index : int
+        Index of the first frame of ``frames`` in the whole video (when
+        resuming); counts passed to the callbacks include it.
+    on_checkpoint : callable, optional
+        Called with the number of frames finished whenever every yielded
+        frame so far is final and the next window starts from a clean state:
+        a run restarted there with ``context`` and ``first_index`` gives the
+        same output as one that never stopped.
 
     Yields
     ------
@@ -60,11 +75,16 @@ def fill_stream(
     settings = window or WindowSettings.for_length(engine.preferred_window)
     pairs = iter(zip(frames, holes, strict=True))
     pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]] = deque()
-    context: deque[NDArray[np.uint8]] = deque(maxlen=settings.context or None)
-    finished = 0
+    carried: deque[NDArray[np.uint8]] = deque(
+        list(context)[-settings.context :] if settings.context else [],
+        maxlen=settings.context or None,
+    )
+    finished = first_index
     exhausted = False
     while True:
-        capacity = settings.length - (len(context) if settings.context else 0)
+        if on_checkpoint is not None and finished > first_index:
+            on_checkpoint(finished)
+        capacity = settings.length - len(carried)
         while not exhausted and len(pending) < capacity:
             try:
                 frame, hole = next(pairs)
@@ -82,12 +102,12 @@ def fill_stream(
         if passthrough:
             outputs = [pending[i][0] for i in range(passthrough)]
         else:
-            outputs = _fill_window(engine, list(context), list(pending), emit_count, max_side)
+            outputs = _fill_window(engine, list(carried), list(pending), emit_count, max_side)
         for output in outputs:
             original, hole = pending.popleft()
             finished_frame = composite(original, output, hole) if hole.any() else original
             if settings.context:
-                context.append(finished_frame)
+                carried.append(finished_frame)
             finished += 1
             if on_frame is not None:
                 on_frame(finished)
