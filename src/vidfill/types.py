@@ -49,6 +49,15 @@ class VideoInfo:
         Whether the input has at least one audio stream.
     frame_names : tuple of str
         File names of the frames for a frame folder; empty for a video file.
+    last_duration : int
+        How long the last frame shows, in ``time_base`` units (0 if unknown),
+        so the output keeps the input's duration.
+    codec, pix_fmt : str
+        The input's video codec and pixel format names (empty for folders).
+    color_space, color_primaries, color_trc, color_range : int
+        The input's colour tags as FFmpeg enum values (2, 2, 2 and 0 mean
+        unspecified). Frames are decoded to RGB with this matrix and range
+        and converted back with the same ones, and the output is tagged alike.
     """
 
     path: Path
@@ -61,6 +70,13 @@ class VideoInfo:
     rotation: int = 0
     has_audio: bool = False
     frame_names: tuple[str, ...] = field(default=(), repr=False)
+    last_duration: int = 0
+    codec: str = ""
+    pix_fmt: str = ""
+    color_space: int = 2
+    color_primaries: int = 2
+    color_trc: int = 2
+    color_range: int = 0
 
     @property
     def is_folder(self) -> bool:

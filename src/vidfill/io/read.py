@@ -1,7 +1,17 @@
-"""Reading frames from a video file (PyAV) or a folder of images."""
+"""Reading frames from a video file (PyAV) or a folder of images.
+
+:func:`probe` learns everything the writer needs to reproduce the input's
+timing and look (size, frame count, every timestamp, rotation, colour tags,
+audio) without decoding more than the first frame: it only demuxes packets,
+which costs a small fraction of a decode. :func:`iter_frames` then decodes
+once, streaming.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import struct
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -16,87 +26,311 @@ from vidfill.types import VideoInfo
 
 FRAME_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 
+# FFmpeg's AVColorSpace / AVColorPrimaries / AVColorTransferCharacteristic value 2 and
+# AVColorRange value 0 mean "unspecified"; 1 is BT.709 and MPEG (limited) range.
+_UNSPECIFIED = 2
+_BT709 = 1
+_MPEG_RANGE = 1
+
+# Rates that are really n * 1000/1001 arrive as floats (23.976, 29.97...) from the command line.
+_NTSC_BASES = (24, 30, 48, 60, 120)
+
+
+def rate_from_float(fps: float | Fraction) -> Fraction:
+    """Turn a frame rate given as a number into an exact fraction.
+
+    ``23.976`` becomes ``24000/1001`` (not ``2997/125``), so that timestamps
+    written at that rate match what cameras and other tools produce.
+
+    Raises
+    ------
+    InputError
+        If ``fps`` is not a positive finite number.
+    """
+    if isinstance(fps, Fraction):
+        rate = fps
+    else:
+        if not np.isfinite(fps) or fps <= 0:
+            raise InputError(f"frame rate {fps!r} must be a positive number")
+        rate = Fraction(fps).limit_denominator(1001)
+    if rate <= 0:
+        raise InputError(f"frame rate {fps!r} must be a positive number")
+    for base in _NTSC_BASES:
+        ntsc = Fraction(base * 1000, 1001)
+        if abs(float(rate) - float(ntsc)) < 0.0005 * base:
+            return ntsc
+    return rate
+
 
 def probe(path: str | Path, *, folder_fps: float = 25.0) -> VideoInfo:
     """Describe a video file or frame folder without decoding every frame.
+
+    Parameters
+    ----------
+    path : str or Path
+        A video file any FFmpeg demuxer reads (mp4, mov, mkv, avi, webm...) or
+        a folder of png/jpg/... frames, taken in natural name order
+        (``f2.png`` before ``f10.png``).
+    folder_fps : float
+        Frame rate given to a frame folder (it has no timing of its own).
+
+    Returns
+    -------
+    VideoInfo
+        Size, frame count and timing; for a video also every timestamp,
+        rotation, colour tags and whether it has audio.
 
     Raises
     ------
     InputNotFoundError
         If ``path`` does not exist.
     InputError
-        If it is not a readable video or holds no frames.
+        If it cannot be read, is not a video, holds no frames, or is a
+        folder whose frames differ in size.
     """
     path = Path(path)
     if not path.exists():
         raise InputNotFoundError(f"{path}: no such file or folder")
     if path.is_dir():
         return _probe_folder(path, folder_fps)
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: cannot read the file (permission denied)")
     return _probe_video(path)
 
 
+def _natural_key(name: str) -> list[object]:
+    # Numbers compare as numbers so unpadded names (f2, f10) keep their order.
+    return [(0, int(part), part) if part.isdigit() else (1, 0, part.lower())
+            for part in re.split(r"(\d+)", name)]
+
+
 def _probe_folder(path: Path, fps: float) -> VideoInfo:
-    names = sorted(p.name for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES)
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise InputError(f"{path}: cannot read the folder (permission denied)")
+    names = sorted(
+        (p.name for p in path.iterdir() if p.suffix.lower() in FRAME_SUFFIXES and p.is_file()),
+        key=_natural_key,
+    )
     if not names:
-        raise InputError(f"{path}: folder holds no png/jpg frames")
-    first = cv2.imread(str(path / names[0]), cv2.IMREAD_COLOR)
-    if first is None:
-        raise InputError(f"{path / names[0]}: not a readable image")
+        raise InputError(
+            f"{path}: folder holds no frames (expected {', '.join(sorted(FRAME_SUFFIXES))} files)"
+        )
+    width, height = _image_size(path / names[0])
+    # Reading only the image headers keeps this check cheap, and a size mismatch is reported
+    # before any work is done instead of halfway through a long run.
+    for name in names[1:]:
+        size = _image_size(path / name)
+        if size != (width, height):
+            raise InputError(
+                f"{path / name}: frame is {size[0]}x{size[1]}, but {names[0]} is "
+                f"{width}x{height}; every frame of a folder must have the same size"
+            )
     return VideoInfo(
         path=path,
-        width=first.shape[1],
-        height=first.shape[0],
+        width=width,
+        height=height,
         frame_count=len(names),
-        fps=Fraction(fps).limit_denominator(1001),
+        fps=rate_from_float(fps),
         frame_names=tuple(names),
+        color_space=_BT709,
+        color_primaries=_BT709,
+        color_trc=_BT709,
+        color_range=_MPEG_RANGE,
     )
 
 
-def _probe_video(path: Path) -> VideoInfo:
+def _image_size(path: Path) -> tuple[int, int]:
+    """``(width, height)`` of an image, from its header where the format allows."""
     try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: not a video FFmpeg can read ({error})") from None
+        with open(path, "rb") as handle:
+            head = handle.read(32)
+            if head.startswith(b"\x89PNG\r\n\x1a\n") and head[12:16] == b"IHDR":
+                width, height = struct.unpack(">II", head[16:24])
+                return int(width), int(height)
+            if head.startswith(b"\xff\xd8"):
+                size = _jpeg_size(handle)
+                if size is not None:
+                    return size
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the image ({error.strerror})") from None
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise InputError(f"{path}: not a readable image")
+    return image.shape[1], image.shape[0]
+
+
+def _jpeg_size(handle: object) -> tuple[int, int] | None:
+    """Walk JPEG markers to the frame header; None if the file is not as expected."""
+    handle.seek(2)  # type: ignore[attr-defined]
+    while True:
+        marker = handle.read(2)  # type: ignore[attr-defined]
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return None
+        kind = marker[1]
+        while kind == 0xFF:  # fill bytes before a marker
+            kind = handle.read(1)[0]  # type: ignore[attr-defined]
+        if kind in (0xD8, 0x01) or 0xD0 <= kind <= 0xD7:
+            continue
+        length_bytes = handle.read(2)  # type: ignore[attr-defined]
+        if len(length_bytes) < 2:
+            return None
+        length = struct.unpack(">H", length_bytes)[0]
+        # SOF0..SOF15 carry the size, except DHT (C4), JPG (C8) and DAC (CC).
+        if 0xC0 <= kind <= 0xCF and kind not in (0xC4, 0xC8, 0xCC):
+            data = handle.read(5)  # type: ignore[attr-defined]
+            if len(data) < 5:
+                return None
+            height, width = struct.unpack(">HH", data[1:5])
+            return int(width), int(height)
+        handle.seek(length - 2, 1)  # type: ignore[attr-defined]
+
+
+def _open_container(path: Path) -> av.container.InputContainer:
+    try:
+        return av.open(str(path))
+    except av.error.FileNotFoundError:
+        raise InputNotFoundError(f"{path}: no such file or folder") from None
+    except av.error.PermissionError:
+        raise InputError(f"{path}: cannot read the file (permission denied)") from None
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
+        raise InputError(f"{path}: not a video file FFmpeg can read ({_reason(error)})") from None
+
+
+def _reason(error: BaseException) -> str:
+    # PyAV errors repeat the file name; keep only FFmpeg's own words.
+    text = getattr(error, "strerror", None) or str(error)
+    return str(text).strip() or type(error).__name__
+
+
+def _probe_video(path: Path) -> VideoInfo:
+    container = _open_container(path)
     with container:
         if not container.streams.video:
             raise InputError(f"{path}: holds no video stream")
         stream = container.streams.video[0]
-        pts = [
-            packet.pts
-            for packet in container.demux(stream)
-            if packet.size and packet.pts is not None
-        ]
-        if not pts:
-            raise InputError(f"{path}: video stream holds no frames")
-        rate = stream.average_rate or stream.guessed_rate or Fraction(25)
+        # A packet count is the only reliable frame count: stream.frames is 0 for mkv/webm,
+        # and deriving it from duration * rate is wrong for variable frame rate.
+        stamps: list[int] = []
+        durations: dict[int, int] = {}
+        first_frame: av.VideoFrame | None = None
+        position = 0
+        try:
+            for packet in container.demux(stream):
+                if not packet.size or packet.is_discard:
+                    continue
+                stamp = packet.pts if packet.pts is not None else packet.dts
+                if stamp is None:
+                    # Raw streams with no timestamps at all: number frames in order.
+                    stamp = position
+                position += 1
+                stamps.append(stamp)
+                durations[stamp] = packet.duration or 0
+                if first_frame is None:
+                    decoded = stream.decode(packet)
+                    if decoded:
+                        first_frame = decoded[0]
+            if first_frame is None and stamps:
+                flushed = stream.decode(None)
+                first_frame = flushed[0] if flushed else None
+        except av.error.FFmpegError as error:
+            raise InputError(f"{path}: the video is damaged ({_reason(error)})") from None
+        if not stamps:
+            raise InputError(f"{path}: the video stream holds no frames")
+        if first_frame is None:
+            raise InputError(f"{path}: no frame of the video stream can be decoded")
+        stamps.sort()
+        time_base = Fraction(stream.time_base) if stream.time_base else None
+        if time_base is None or len(set(stamps)) != len(stamps):
+            # Duplicate or missing timestamps cannot be written back; fall back to CFR.
+            time_base = None
+        rate = _nominal_rate(stream, stamps, time_base)
+        if time_base is None:
+            time_base = 1 / rate
+            stamps = list(range(len(stamps)))
+            last_duration = 1
+        else:
+            last_duration = durations.get(stamps[-1], 0) or _typical_step(stamps, rate, time_base)
+        context = stream.codec_context
         return VideoInfo(
             path=path,
-            width=stream.codec_context.width,
-            height=stream.codec_context.height,
-            frame_count=len(pts),
-            fps=Fraction(rate),
-            time_base=Fraction(stream.time_base) if stream.time_base else None,
-            pts=tuple(sorted(pts)),
+            width=context.width or first_frame.width,
+            height=context.height or first_frame.height,
+            frame_count=len(stamps),
+            fps=rate,
+            time_base=time_base,
+            pts=tuple(stamps),
+            rotation=int(first_frame.rotation) % 360,
             has_audio=bool(container.streams.audio),
+            last_duration=last_duration,
+            codec=context.name or "",
+            pix_fmt=context.pix_fmt or "",
+            color_space=first_frame.colorspace,
+            color_primaries=first_frame.color_primaries,
+            color_trc=first_frame.color_trc,
+            color_range=first_frame.color_range,
         )
 
 
+def _nominal_rate(
+    stream: av.video.stream.VideoStream, stamps: list[int], time_base: Fraction | None
+) -> Fraction:
+    for rate in (stream.average_rate, stream.guessed_rate, stream.base_rate):
+        if rate and 0 < rate < 1000:
+            return rate_from_float(Fraction(rate))
+    if time_base is not None and len(stamps) > 1 and stamps[-1] > stamps[0]:
+        return rate_from_float(Fraction(len(stamps) - 1) / ((stamps[-1] - stamps[0]) * time_base))
+    return Fraction(25)
+
+
+def _typical_step(stamps: list[int], rate: Fraction, time_base: Fraction) -> int:
+    if len(stamps) > 1:
+        return max(1, int(np.median(np.diff(stamps))))
+    return max(1, round(1 / (rate * time_base)))
+
+
 def iter_frames(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:
-    """Yield the frames described by ``info`` as ``uint8 (H, W, 3)`` RGB, one at a time."""
+    """Yield the frames described by ``info`` as ``uint8 (H, W, 3)`` RGB, one at a time.
+
+    Video frames are decoded once, with FFmpeg's frame and slice threading,
+    and converted with the colour matrix and range the stream is tagged with
+    (the same ones the writer uses to convert back). Pixels are as stored:
+    a display rotation is *not* applied (see ``VideoInfo.rotation``).
+
+    Raises
+    ------
+    InputError
+        If a folder frame cannot be read or differs in size, or decoding fails.
+    """
     if info.is_folder:
-        for name in info.frame_names:
-            bgr = cv2.imread(str(info.path / name), cv2.IMREAD_COLOR)
-            if bgr is None:
-                raise InputError(f"{info.path / name}: not a readable image")
-            if bgr.shape[:2] != info.size:
-                raise InputError(
-                    f"{info.path / name}: frame is {bgr.shape[1]}x{bgr.shape[0]}, "
-                    f"the first frame is {info.width}x{info.height}"
-                )
-            yield cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        yield from _iter_folder(info)
         return
-    with av.open(str(info.path)) as container:
+    container = _open_container(info.path)
+    with container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        for frame in container.decode(stream):
-            yield frame.to_ndarray(format="rgb24")
+        index = 0
+        try:
+            for frame in container.decode(stream):
+                # Passing the range explicitly makes full-range (JPEG) sources decode as such.
+                yield frame.to_ndarray(
+                    format="rgb24",
+                    src_color_range=frame.color_range or None,
+                )
+                index += 1
+        except av.error.FFmpegError as error:
+            raise InputError(
+                f"{info.path}: decoding failed after frame {index} ({_reason(error)})"
+            ) from None
+
+
+def _iter_folder(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:
+    for name in info.frame_names:
+        image = cv2.imread(str(info.path / name), cv2.IMREAD_COLOR)
+        if image is None:
+            raise InputError(f"{info.path / name}: not a readable image")
+        if image.shape[:2] != info.size:
+            raise InputError(
+                f"{info.path / name}: frame is {image.shape[1]}x{image.shape[0]}, "
+                f"the first frame is {info.width}x{info.height}"
+            )
+        yield cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
