@@ -1,12 +1,293 @@
-"""The default engine: flow-guided video completion (placeholder until implemented)."""
+"""The default engine: flow-guided video completion, on the CPU, with no weights.
+
+Per window (see ``shared/research/methods.md`` §3 for the reasoning):
+
+1. DIS flow forward and backward between neighbours, at a reduced scale;
+   scene cuts found and never crossed (:mod:`vidfill.flow.estimate`).
+2. Flow inside each hole, and in the band where the removed object's motion
+   bleeds into the flow, replaced by a membrane fill of the residual against
+   the camera's homography (:mod:`vidfill.flow.complete`).
+3. Source coordinates propagated through the frames both ways, with the
+   forward-backward test (:mod:`vidfill.propagate.local`); pixels that no
+   neighbour chain reaches looked up in distant frames by homography
+   (:mod:`vidfill.propagate.distant`).
+4. Candidates fused by chain error and temporal distance, pasted with a
+   smooth boundary offset that hides exposure seams (:mod:`vidfill.fill.blend`).
+5. Pixels no frame shows: the frame with most of them is filled spatially,
+   becomes a source, and propagation runs again (FGVC's loop), so invented
+   content is invented once and carried, not re-invented per frame.
+"""
 
 from __future__ import annotations
 
-from vidfill.engines.frame import FrameEngine
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from vidfill.fill.blend import boundary_offset, candidate_weights, fuse
+from vidfill.fill.spatial import fill_telea
+from vidfill.flow.check import sample_stack_bilinear
+from vidfill.flow.complete import (
+    complete_flow,
+    fit_homography,
+    flow_mask,
+    homography_flow,
+    is_static,
+)
+from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_masks, to_grey
+from vidfill.propagate.distant import distant_candidates, homography_chain, shot_ids
+from vidfill.propagate.local import Candidates, Motion, propagate
+
+SpatialFill = Callable[[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]], NDArray[np.uint8]]
 
 
-class FlowEngine(FrameEngine):
-    """Placeholder: behaves as the per-frame baseline until the flow engine lands."""
+def _spatial_fill() -> tuple[str, SpatialFill]:
+    """The best single-image fill available: PatchMatch synthesis if present, else Telea."""
+    try:
+        from vidfill.fill.patch import fill_patch
+    except ImportError:
+        return "telea", lambda image, hole, source: fill_telea(image, hole)
+    return "patch", lambda image, hole, source: fill_patch(image, hole, source_mask=source)
+
+
+def _dilate(mask: NDArray[np.bool_], radius: int) -> NDArray[np.bool_]:
+    if radius <= 0:
+        return mask.copy()
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+    return cv2.dilate(mask.astype(np.uint8), kernel) > 0
+
+
+class FlowEngine:
+    """Flow-guided propagation with keyframe spatial fill for never-seen pixels.
+
+    Parameters
+    ----------
+    flow_max_side : int
+        Larger side of the grid DIS runs on; larger frames are downscaled.
+    preset : str
+        DIS preset: "ultrafast", "fast" or "medium".
+    flow_dilate, flow_band : int
+        Flow-mask growth in working pixels: plain dilation, and the band
+        within which pixels off the camera motion join the mask.
+    outlier_threshold : float
+        Deviation from the camera motion (working pixels) that marks the
+        removed object's motion.
+    alpha, tau : float
+        Fusion weights: chain error scale (px) and temporal distance scale
+        (frames).
+    max_rounds : int
+        Keyframe fill rounds for never-seen pixels; what remains after them
+        is filled per frame with Telea.
+    min_missing : int
+        A frame with no more never-seen pixels than this gets no keyframe.
+    distant : bool
+        Look up pixels with no local candidate in distant frames.
+    """
 
     name = "flow"
     preferred_window = 60
+
+    def __init__(
+        self,
+        *,
+        flow_max_side: int = 432,
+        preset: str = "medium",
+        flow_dilate: int = 6,
+        flow_band: int = 40,
+        outlier_threshold: float = 2.0,
+        alpha: float = 0.5,
+        tau: float = 30.0,
+        max_rounds: int = 4,
+        min_missing: int = 24,
+        distant: bool = True,
+        blend_factor: int = 4,
+    ) -> None:
+        self.flow_max_side = int(flow_max_side)
+        self.preset = preset
+        self.flow_dilate = int(flow_dilate)
+        self.flow_band = int(flow_band)
+        self.outlier_threshold = float(outlier_threshold)
+        self.alpha = float(alpha)
+        self.tau = float(tau)
+        self.max_rounds = int(max_rounds)
+        self.min_missing = int(min_missing)
+        self.distant = bool(distant)
+        self.blend_factor = int(blend_factor)
+        self.spatial_name, self._spatial = _spatial_fill()
+        #: Figures of the last window, for benchmarks and debugging.
+        self.last_stats: dict[str, float] = {}
+
+    # -- stage 1 and 2 -------------------------------------------------------
+
+    def estimate_motion(
+        self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]
+    ) -> tuple[Motion, list[NDArray[np.float64] | None]]:
+        """Completed forward/backward flow, cuts, and each pair's forward homography."""
+        height, width = holes.shape[1:]
+        scale = flow_scale((height, width), self.flow_max_side)
+        grey = to_grey(frames, scale)
+        small_holes = shrink_masks(holes, grey.shape[1:])
+        forward, backward = pair_flows(grey, preset=self.preset)
+        cuts = detect_cuts(grey, forward, small_holes)
+        homographies: list[NDArray[np.float64] | None] = []
+        for t in range(len(forward)):
+            forward[t], matrix = self._complete(forward[t], small_holes[t], scale)
+            backward[t], _ = self._complete(backward[t], small_holes[t + 1], scale)
+            homographies.append(_rescale_homography(matrix, scale))
+        return Motion(forward, backward, cuts, scale), homographies
+
+    def _complete(
+        self, flow: NDArray[np.float32], hole: NDArray[np.bool_], scale: float
+    ) -> tuple[NDArray[np.float32], NDArray[np.float64] | None]:
+        shape = hole.shape
+        dilate = max(1, round(self.flow_dilate * scale))
+        band = max(1, round(self.flow_band * scale))
+        exclude = _dilate(hole, dilate + band // 2) if hole.any() else None
+        matrix = fit_homography(flow, exclude, step=max(2, round(8 * scale)))
+        if not hole.any():
+            return flow, matrix
+        if is_static(matrix, shape, tol=0.25 * scale):
+            # A still camera: the background behind the hole does not move.
+            # Exact zeros (not DIS noise) make every frame copy the same
+            # pixels, so a static fill is identical in every frame.
+            mask = flow_mask(
+                hole,
+                flow,
+                np.zeros_like(flow),
+                dilate=dilate,
+                band=band,
+                threshold=self.outlier_threshold * scale,
+            )
+            out = flow.copy()
+            out[mask] = 0.0
+            return out, np.eye(3)
+        camera = homography_flow(matrix, shape) if matrix is not None else None
+        mask = flow_mask(
+            hole, flow, camera, dilate=dilate, band=band, threshold=self.outlier_threshold * scale
+        )
+        return complete_flow(flow, mask, camera), matrix
+
+    # -- the window ----------------------------------------------------------
+
+    def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
+        """Fill every hole pixel of the window; other pixels are returned unchanged."""
+        frames = np.ascontiguousarray(frames)
+        holes = np.asarray(holes, bool)
+        count = len(frames)
+        out = frames.copy()
+        if not holes.any():
+            return out
+        if count == 1:
+            out[0] = self._spatial(frames[0], holes[0], ~holes[0])
+            return out
+        motion, homographies = self.estimate_motion(frames, holes)
+        ring_width = self.blend_factor + 1
+        not_source = np.stack([_dilate(h, 1) for h in holes])
+        sources = ~not_source
+        tracked_masks = (
+            np.stack([_dilate(h, ring_width) for h in holes])
+            & holes.any(axis=(1, 2))[:, None, None]
+        )
+        tracked = [np.nonzero(m) for m in tracked_masks]
+        chain = homography_chain(homographies, motion.cuts) if self.distant else None
+        shots = shot_ids(homographies, motion.cuts)
+        work = frames.copy()
+        done = ~holes.any(axis=(1, 2))
+        rounds = 0
+        while True:
+            future, past = propagate(sources, tracked, motion)
+            extra = self._distant(chain, shots, sources, tracked, future, past)
+            missing = np.zeros(count, np.int64)
+            for t in np.nonzero(~done)[0]:
+                ys, xs = tracked[t]
+                found = future[t].found | past[t].found
+                if extra[t] is not None:
+                    found |= extra[t].found
+                missing[t] = int((holes[t, ys, xs] & ~found).sum())
+            if rounds >= self.max_rounds or missing.max() <= self.min_missing:
+                break
+            key = int(np.argmax(missing))
+            work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra)
+            sources[key] = True
+            tracked[key] = (np.zeros(0, np.intp), np.zeros(0, np.intp))
+            done[key] = True
+            rounds += 1
+        for t in np.nonzero(~done)[0]:
+            out[t] = self._finish(t, work, holes, tracked, sources, future, past, extra)
+        for t in np.nonzero(done & holes.any(axis=(1, 2)))[0]:
+            out[t] = work[t]
+        self.last_stats = {
+            "rounds": float(rounds),
+            "cuts": float(motion.cuts.sum()),
+        }
+        return out
+
+    def _distant(
+        self,
+        chain: list[NDArray[np.float64] | None] | None,
+        shots: NDArray[np.int32],
+        sources: NDArray[np.bool_],
+        tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+        future: list[Candidates],
+        past: list[Candidates],
+    ) -> list[Candidates | None]:
+        count = len(tracked)
+        if chain is None:
+            return [None] * count
+        wanted = [~(future[t].found | past[t].found) for t in range(count)]
+        return distant_candidates(sources, tracked, wanted, chain, shots=shots)
+
+    def _finish(
+        self,
+        t: int,
+        work: NDArray[np.uint8],
+        holes: NDArray[np.bool_],
+        tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+        sources: NDArray[np.bool_],
+        future: list[Candidates],
+        past: list[Candidates],
+        extra: list[Candidates | None],
+    ) -> NDArray[np.uint8]:
+        """Frame ``t`` completed: fused candidates, seam correction, spatial fill of the rest."""
+        ys, xs = tracked[t]
+        hole = holes[t]
+        if len(ys) == 0:
+            return work[t].copy()
+        cands = [future[t], past[t]]
+        if extra[t] is not None:
+            cands.append(extra[t])
+        found = np.stack([c.found for c in cands])
+        weights = candidate_weights(
+            np.stack([c.error for c in cands]),
+            np.stack([c.distance for c in cands]),
+            found,
+            alpha=self.alpha,
+            tau=self.tau,
+        )
+        colours = np.stack(
+            [sample_stack_bilinear(work, np.maximum(c.t, 0), c.x, c.y) for c in cands]
+        )
+        fused = fuse(colours, weights)
+        any_found = found.any(axis=0)
+        fill = np.zeros(work.shape[1:], np.float32)
+        fill[ys[any_found], xs[any_found]] = fused[any_found]
+        have = np.zeros(hole.shape, bool)
+        have[ys[any_found], xs[any_found]] = True
+        image = boundary_offset(work[t], fill, hole & have, have & ~hole, factor=self.blend_factor)
+        missing = hole & ~have
+        if missing.any():
+            image = self._spatial(image, missing, ~missing & (sources[t] | hole))
+        return image
+
+
+def _rescale_homography(
+    matrix: NDArray[np.float64] | None, scale: float
+) -> NDArray[np.float64] | None:
+    """A homography on the flow grid, expressed on the working grid."""
+    if matrix is None or scale == 1.0:
+        return matrix
+    # Grid coordinates relate by x_small = s * (x + 0.5) - 0.5.
+    to_small = np.array([[scale, 0, 0.5 * scale - 0.5], [0, scale, 0.5 * scale - 0.5], [0, 0, 1]])
+    return np.linalg.inv(to_small) @ matrix @ to_small

@@ -1,0 +1,314 @@
+"""Flow inside holes: which flow to distrust, and a smooth fill to replace it.
+
+Two facts shape this module (measured, see ``shared/research/methods.md``):
+
+* DIS smears a removed object's motion 20-60 px beyond its mask. Filling the
+  hole from that ring puts object motion into the background flow, the
+  forward and backward fills disagree, and nothing propagates. So the *flow
+  mask* grows the hole by the nearby region whose flow disagrees with the
+  camera's motion (a homography), limited to a band: unbounded growth spreads
+  over the whole background when the camera tracks the object.
+* Camera motion is close to affine over a hole, and an affine field is
+  harmonic, so a Laplace fill of the residual against the homography
+  reproduces camera motion exactly and perspective closely. The fill is
+  smooth, so it is solved on a coarse grid.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+from numpy.typing import NDArray
+
+
+def fit_homography(
+    flow: NDArray[np.float32],
+    exclude: NDArray[np.bool_] | None = None,
+    *,
+    step: int = 6,
+    tolerance: float = 1.0,
+) -> NDArray[np.float64] | None:
+    """The dominant (camera) motion of a flow field, as a homography by RANSAC.
+
+    Parameters
+    ----------
+    flow : ndarray of float32, shape (H, W, 2)
+    exclude : ndarray of bool, shape (H, W), optional
+        Pixels whose flow is not used (holes and their surroundings).
+    step : int
+        Spacing of the sample grid in pixels.
+    tolerance : float
+        RANSAC inlier threshold in pixels.
+
+    Returns
+    -------
+    ndarray of float64, shape (3, 3), or None
+        Maps (x, y) of this frame to the other; None when too few samples
+        remain or the fit fails.
+    """
+    height, width = flow.shape[:2]
+    ys, xs = np.mgrid[step // 2 : height : step, step // 2 : width : step]
+    ys = ys.ravel()
+    xs = xs.ravel()
+    if exclude is not None:
+        keep = ~exclude[ys, xs]
+        ys, xs = ys[keep], xs[keep]
+    if len(xs) < 12:
+        return None
+    src = np.stack([xs, ys], axis=1).astype(np.float32)
+    dst = src + flow[ys, xs]
+    matrix, _ = cv2.findHomography(src, dst, cv2.RANSAC, tolerance, maxIters=500)
+    if matrix is None or not np.all(np.isfinite(matrix)):
+        return None
+    return matrix
+
+
+def homography_flow(
+    matrix: NDArray[np.float64] | None, shape: tuple[int, int]
+) -> NDArray[np.float32]:
+    """The flow field ``(H, W, 2)`` that homography ``matrix`` induces (zero for None)."""
+    height, width = shape
+    if matrix is None:
+        return np.zeros((height, width, 2), np.float32)
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+    den = matrix[2, 0] * xs + matrix[2, 1] * ys + matrix[2, 2]
+    den = np.where(np.abs(den) < 1e-9, 1e-9, den)
+    u = (matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]) / den - xs
+    v = (matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]) / den - ys
+    return np.stack([u, v], axis=-1).astype(np.float32)
+
+
+def is_static(
+    matrix: NDArray[np.float64] | None, shape: tuple[int, int], *, tol: float = 0.25
+) -> bool:
+    """Whether homography ``matrix`` moves no corner of a ``shape`` frame by ``tol`` px or more."""
+    if matrix is None:
+        return False
+    height, width = shape
+    corners = np.array(
+        [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]], np.float64
+    )
+    moved = cv2.perspectiveTransform(corners[None], matrix)[0]
+    return bool(np.abs(moved - corners).max() < tol)
+
+
+def flow_mask(
+    hole: NDArray[np.bool_],
+    flow: NDArray[np.float32],
+    camera_flow: NDArray[np.float32] | None,
+    *,
+    dilate: int = 4,
+    band: int = 32,
+    threshold: float = 2.0,
+) -> NDArray[np.bool_]:
+    """Pixels whose flow is not trusted: the hole, grown to cover the object's motion bleed.
+
+    The hole is dilated by ``dilate`` px, then joined by every connected
+    region of pixels within ``band`` px of it whose flow is more than
+    ``threshold`` px off ``camera_flow`` and that touches the dilated hole.
+
+    Parameters
+    ----------
+    hole : ndarray of bool, shape (H, W)
+    flow : ndarray of float32, shape (H, W, 2)
+    camera_flow : ndarray of float32, shape (H, W, 2), or None
+        The dominant motion; None skips the growth.
+    dilate, band : int
+        Radii in pixels (scale with resolution).
+    threshold : float
+        Deviation from the camera motion, in pixels, that marks an outlier.
+
+    Returns
+    -------
+    ndarray of bool, shape (H, W)
+    """
+    if not hole.any():
+        return hole.copy()
+    size = 2 * dilate + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    seed = cv2.dilate(hole.astype(np.uint8), kernel) > 0
+    if camera_flow is None or band <= 0:
+        return seed
+    distance = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 3)
+    deviation = np.abs(flow - camera_flow).max(axis=-1)
+    grown = seed | ((distance <= band) & (deviation > threshold))
+    count, labels = cv2.connectedComponents(grown.astype(np.uint8), connectivity=8)
+    touching = np.zeros(count, bool)
+    touching[np.unique(labels[seed])] = True
+    touching[0] = False
+    return touching[labels] | seed
+
+
+def _laplace_matrix(
+    unknown: NDArray[np.bool_], dirichlet: NDArray[np.bool_]
+) -> tuple[sp.csc_matrix, NDArray[np.int64], list[tuple[NDArray[np.int64], NDArray[np.int64]]]]:
+    """5-point Laplacian over the ``unknown`` cells of a grid.
+
+    Neighbours that are ``dirichlet`` enter the right-hand side; any other
+    neighbour (outside the grid, or without data) is a natural (Neumann)
+    boundary. Returns the matrix, the flat indices of the unknowns and, for
+    building the right-hand side, pairs (row, flat index of the Dirichlet
+    neighbour).
+    """
+    height, width = unknown.shape
+    flat = np.flatnonzero(unknown)
+    index = np.full(height * width, -1, np.int64)
+    index[flat] = np.arange(len(flat))
+    ys, xs = np.divmod(flat, width)
+    rows, cols = [], []
+    diagonal = np.zeros(len(flat), np.float64)
+    boundary = []
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        ny, nx = ys + dy, xs + dx
+        inside = (ny >= 0) & (ny < height) & (nx >= 0) & (nx < width)
+        rows_in = np.nonzero(inside)[0]
+        neighbour = ny[inside] * width + nx[inside]
+        is_unknown = index[neighbour] >= 0
+        is_fixed = dirichlet.ravel()[neighbour] & ~is_unknown
+        link = rows_in[is_unknown]
+        rows.append(link)
+        cols.append(index[neighbour[is_unknown]])
+        diagonal[link] += 1
+        fixed_rows = rows_in[is_fixed]
+        diagonal[fixed_rows] += 1
+        boundary.append((fixed_rows, neighbour[is_fixed]))
+    # A tiny pull towards zero keeps a component with no Dirichlet
+    # neighbour solvable (it then comes out ~0) without biasing the others.
+    diagonal += 1e-6
+    row = np.concatenate([np.arange(len(flat))] + rows)
+    col = np.concatenate([np.arange(len(flat))] + cols)
+    data = np.concatenate([diagonal] + [-np.ones(len(r)) for r in rows])
+    matrix = sp.csc_matrix((data, (row, col)), shape=(len(flat), len(flat)))
+    return matrix, flat, boundary
+
+
+def solve_laplace(
+    values: NDArray[np.floating], unknown: NDArray[np.bool_], dirichlet: NDArray[np.bool_]
+) -> NDArray[np.float32]:
+    """Harmonic fill of ``values (h, w, C)`` on the ``unknown`` cells of a grid.
+
+    Known data sits in ``dirichlet`` cells; other cells are ignored
+    (Neumann). Direct sparse solve, one factorisation for all channels.
+    """
+    out = values.astype(np.float32, copy=True)
+    if not unknown.any():
+        return out
+    matrix, flat, boundary = _laplace_matrix(unknown, dirichlet)
+    channels = values.shape[-1]
+    flat_values = values.reshape(-1, channels).astype(np.float64)
+    rhs = np.zeros((len(flat), channels))
+    for rows, neighbours in boundary:
+        # Each direction meets a row at most once, so plain indexing adds.
+        rhs[rows] += flat_values[neighbours]
+    solution = spla.splu(matrix).solve(rhs)
+    out.reshape(-1, channels)[flat] = solution.astype(np.float32)
+    return out
+
+
+def harmonic_fill(
+    values: NDArray[np.floating],
+    unknown: NDArray[np.bool_],
+    *,
+    known: NDArray[np.bool_] | None = None,
+    factor: int = 4,
+) -> NDArray[np.float32]:
+    """Fill ``values`` inside ``unknown`` with a membrane (Laplace) solved on a coarse grid.
+
+    Only the bounding box of ``unknown`` (plus one coarse cell) is solved.
+    Coarse cells covering any unknown pixel are unknown, so no distrusted
+    value leaks in; coarse known cells take the mean of their known pixels.
+    The coarse solution is upsampled bilinearly and pasted inside
+    ``unknown``. A linear field is reproduced exactly away from the frame
+    border.
+
+    Parameters
+    ----------
+    values : ndarray, shape (H, W, C) or (H, W)
+    unknown : ndarray of bool, shape (H, W)
+    known : ndarray of bool, shape (H, W), optional
+        Pixels holding valid data; default: all that are not ``unknown``.
+        Other pixels act as a free (Neumann) boundary.
+    factor : int
+        Coarse cell size in pixels (1 solves at full resolution).
+
+    Returns
+    -------
+    ndarray of float32, same shape as ``values``
+    """
+    squeeze = values.ndim == 2
+    field = values[..., None] if squeeze else values
+    out = field.astype(np.float32, copy=True)
+    if not unknown.any():
+        return out[..., 0] if squeeze else out
+    height, width = unknown.shape
+    data = ~unknown if known is None else (known & ~unknown)
+    ys, xs = np.nonzero(unknown)
+    f = max(1, int(factor))
+    # Box aligned to the coarse grid, one coarse cell of margin.
+    y0 = max(0, (ys.min() // f - 1) * f)
+    x0 = max(0, (xs.min() // f - 1) * f)
+    y1 = min(height, (ys.max() // f + 2) * f)
+    x1 = min(width, (xs.max() // f + 2) * f)
+    h, w = y1 - y0, x1 - x0
+    hc, wc = -(-h // f), -(-w // f)
+    channels = field.shape[-1]
+    pad_v = np.zeros((hc * f, wc * f, channels), np.float64)
+    pad_k = np.zeros((hc * f, wc * f), np.float64)
+    pad_u = np.zeros((hc * f, wc * f), bool)
+    pad_k[:h, :w] = data[y0:y1, x0:x1]
+    pad_v[:h, :w] = field[y0:y1, x0:x1] * pad_k[:h, :w, None]
+    pad_u[:h, :w] = unknown[y0:y1, x0:x1]
+    count = pad_k.reshape(hc, f, wc, f).sum(axis=(1, 3))
+    total = pad_v.reshape(hc, f, wc, f, channels).sum(axis=(1, 3))
+    coarse_unknown = pad_u.reshape(hc, f, wc, f).any(axis=(1, 3))
+    coarse_known = (count > 0) & ~coarse_unknown
+    coarse = total / np.maximum(count, 1)[..., None]
+    solved = solve_laplace(coarse, coarse_unknown, coarse_known)
+    if f > 1:
+        up = cv2.resize(solved, (wc * f, hc * f), interpolation=cv2.INTER_LINEAR)
+        if up.ndim == 2:
+            up = up[..., None]
+    else:
+        up = solved
+    region = out[y0:y1, x0:x1]
+    inside = unknown[y0:y1, x0:x1]
+    region[inside] = up[:h, :w][inside]
+    return out[..., 0] if squeeze else out
+
+
+def complete_flow(
+    flow: NDArray[np.float32],
+    mask: NDArray[np.bool_],
+    camera_flow: NDArray[np.float32] | None = None,
+    *,
+    factor: int = 4,
+) -> NDArray[np.float32]:
+    """Replace ``flow`` inside ``mask`` by a smooth fill from around it.
+
+    With ``camera_flow`` the residual ``flow - camera_flow`` is filled and
+    the camera motion added back, so perspective motion across a wide hole
+    is kept rather than flattened.
+
+    Parameters
+    ----------
+    flow : ndarray of float32, shape (H, W, 2)
+    mask : ndarray of bool, shape (H, W)
+        The flow mask (see :func:`flow_mask`).
+    camera_flow : ndarray of float32, shape (H, W, 2), optional
+    factor : int
+        Coarse grid cell size for the solve.
+
+    Returns
+    -------
+    ndarray of float32, shape (H, W, 2)
+    """
+    if not mask.any():
+        return flow.copy()
+    if mask.all():
+        return (camera_flow if camera_flow is not None else np.zeros_like(flow)).copy()
+    if camera_flow is None:
+        return harmonic_fill(flow, mask, factor=factor)
+    residual = harmonic_fill(flow - camera_flow, mask, factor=factor)
+    return residual + camera_flow

@@ -1,0 +1,168 @@
+"""Candidates from distant frames, aligned by homography.
+
+Neighbour chains stop at occlusions and at pixels the forward-backward test
+rejects. A pixel they miss may still be visible some frames away; mapping it
+there through the camera's motion (a homography) finds it. This is FGVC's
+non-local step, with homographies instead of learned flow between far frames,
+and it gives a still camera an unlimited look-back within the window.
+
+Homographies come from the per-pair fits the flow stage already made
+(:func:`homography_chain`), or from feature matching
+(:func:`match_homography`) where flow chains are unreliable.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from vidfill.propagate.local import Candidates
+
+
+def homography_chain(
+    pairs: list[NDArray[np.float64] | None], cuts: NDArray[np.bool_]
+) -> list[NDArray[np.float64] | None]:
+    """Per-frame homographies into the first frame of each shot.
+
+    Parameters
+    ----------
+    pairs : list of (3, 3) arrays or None, length T-1
+        ``pairs[t]`` maps frame t to frame t+1.
+    cuts : ndarray of bool, shape (T-1,)
+
+    Returns
+    -------
+    list of (3, 3) arrays or None, length T
+        ``chain[t]`` maps frame t into its shot's reference frame. A chain
+        restarts (with a new reference) at cuts and failed fits, and frames
+        of different shots must never be combined: :func:`shot_ids` says
+        which share a reference.
+    """
+    chain: list[NDArray[np.float64] | None] = [np.eye(3)]
+    for t, matrix in enumerate(pairs):
+        previous = chain[t]
+        if cuts[t] or matrix is None or previous is None:
+            chain.append(np.eye(3))
+            continue
+        try:
+            chain.append(previous @ np.linalg.inv(matrix))
+        except np.linalg.LinAlgError:
+            chain.append(np.eye(3))
+    return chain
+
+
+def shot_ids(pairs: list[NDArray[np.float64] | None], cuts: NDArray[np.bool_]) -> NDArray[np.int32]:
+    """Which homography reference each frame belongs to (see :func:`homography_chain`)."""
+    ids = np.zeros(len(pairs) + 1, np.int32)
+    for t, matrix in enumerate(pairs):
+        ids[t + 1] = ids[t] + int(bool(cuts[t]) or matrix is None)
+    return ids
+
+
+def match_homography(
+    grey_a: NDArray[np.uint8],
+    grey_b: NDArray[np.uint8],
+    mask_a: NDArray[np.bool_] | None = None,
+    mask_b: NDArray[np.bool_] | None = None,
+    *,
+    features: int = 800,
+) -> NDArray[np.float64] | None:
+    """Homography from frame a to frame b by ORB matching and RANSAC.
+
+    ``mask_a`` / ``mask_b`` mark pixels (holes) where no feature may lie.
+    Returns None when fewer than 12 matches survive.
+    """
+    orb = cv2.ORB_create(features)
+    keep_a = None if mask_a is None else (~mask_a).astype(np.uint8) * 255
+    keep_b = None if mask_b is None else (~mask_b).astype(np.uint8) * 255
+    kp_a, des_a = orb.detectAndCompute(grey_a, keep_a)
+    kp_b, des_b = orb.detectAndCompute(grey_b, keep_b)
+    if des_a is None or des_b is None or len(kp_a) < 12 or len(kp_b) < 12:
+        return None
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(des_a, des_b)
+    if len(matches) < 12:
+        return None
+    src = np.float32([kp_a[m.queryIdx].pt for m in matches])
+    dst = np.float32([kp_b[m.trainIdx].pt for m in matches])
+    matrix, inliers = cv2.findHomography(src, dst, cv2.RANSAC, 2.0)
+    if matrix is None or inliers is None or inliers.sum() < 12:
+        return None
+    return matrix
+
+
+def distant_candidates(
+    sources: NDArray[np.bool_],
+    tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+    wanted: list[NDArray[np.bool_]],
+    chain: list[NDArray[np.float64] | None],
+    *,
+    shots: NDArray[np.int32] | None = None,
+    stride: int = 3,
+    nearest: int = 8,
+    error: float = 1.0,
+) -> list[Candidates | None]:
+    """For the ``wanted`` tracked pixels, the nearest keyframe that shows them.
+
+    Keyframes are every ``stride``-th frame (and every frame made a source
+    entirely, such as carried context and spatially filled keyframes) of the
+    same shot. For each pixel the ``nearest`` keyframes in time are tried in
+    order of distance, mapping through ``chain``; the first where the pixel
+    lands on a source pixel wins.
+
+    Parameters
+    ----------
+    sources : ndarray of bool, shape (T, H, W)
+    tracked : list of (ys, xs)
+    wanted : list of bool arrays, aligned with ``tracked``
+    chain : list of (3, 3) arrays or None
+        From :func:`homography_chain`.
+    shots : ndarray of int32, shape (T,), optional
+        Shot of each frame; frames of different shots are never combined.
+    error : float
+        Error assigned to these candidates (px), so that a good neighbour
+        chain outweighs a homography alignment.
+
+    Returns
+    -------
+    list of Candidates or None
+        None for frames with nothing wanted.
+    """
+    count, height, width = sources.shape
+    if shots is None:
+        shots = np.zeros(count, np.int32)
+    full = sources.all(axis=(1, 2))
+    keyframes = np.array(
+        [k for k in range(count) if (k % stride == 0 or full[k]) and chain[k] is not None]
+    )
+    out: list[Candidates | None] = [None] * count
+    for t in range(count):
+        ys, xs = tracked[t]
+        want = wanted[t]
+        if chain[t] is None or not want.any() or len(keyframes) == 0:
+            continue
+        cand = Candidates.empty(len(ys))
+        same = keyframes[(shots[keyframes] == shots[t]) & (keyframes != t)]
+        order = same[np.argsort(np.abs(same - t), kind="stable")][:nearest]
+        pending = np.nonzero(want)[0]
+        points = np.stack([xs[pending], ys[pending]], axis=1).astype(np.float64)
+        for k in order:
+            if len(pending) == 0:
+                break
+            matrix = np.linalg.inv(chain[k]) @ chain[t]
+            mapped = cv2.perspectiveTransform(points[None], matrix)[0]
+            mx, my = mapped[:, 0], mapped[:, 1]
+            inside = (mx >= 0) & (mx <= width - 1) & (my >= 0) & (my <= height - 1)
+            rx = np.clip(np.rint(mx), 0, width - 1).astype(np.intp)
+            ry = np.clip(np.rint(my), 0, height - 1).astype(np.intp)
+            hit = inside & sources[k, ry, rx]
+            rows = pending[hit]
+            cand.t[rows] = k
+            cand.x[rows] = mx[hit]
+            cand.y[rows] = my[hit]
+            cand.error[rows] = error
+            cand.distance[rows] = abs(int(k) - t)
+            pending = pending[~hit]
+            points = points[~hit]
+        out[t] = cand
+    return out

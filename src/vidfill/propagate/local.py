@@ -1,0 +1,240 @@
+"""Bidirectional propagation of *source coordinates* through neighbouring frames.
+
+Every tracked pixel (the hole plus a thin ring) of frame ``t`` follows the
+completed flow into the next frame of a sweep. Where it lands on a source
+pixel, that position (sub-pixel) is its candidate; where it lands on another
+tracked pixel, it inherits that pixel's candidate shifted by the sub-pixel
+offset of the landing point (the chain of FGVC). Colours are sampled once,
+from the source frame, so content travels many frames without the blur of
+repeated resampling. Each step must pass the forward-backward test; a chain
+carries the largest residual met along it as its error.
+
+Two sweeps give each pixel up to two candidates: the nearest source in the
+future and in the past. All work is vectorised over the tracked pixels of a
+frame; the only Python loop is over frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vidfill.flow.check import fb_consistent, sample_bilinear
+
+
+@dataclass
+class Motion:
+    """Completed flow of a window, at the flow scale.
+
+    Attributes
+    ----------
+    forward, backward : ndarray of float32, shape (T-1, h, w, 2)
+        ``forward[t]`` maps t -> t+1, ``backward[t]`` maps t+1 -> t, in
+        pixels of the flow grid.
+    cuts : ndarray of bool, shape (T-1,)
+        Pairs that straddle a scene cut; nothing propagates across them.
+    scale : float
+        Flow grid size over working size (<= 1).
+    """
+
+    forward: NDArray[np.float32]
+    backward: NDArray[np.float32]
+    cuts: NDArray[np.bool_]
+    scale: float = 1.0
+
+
+@dataclass
+class Candidates:
+    """One candidate source per tracked pixel of a frame (one sweep).
+
+    Attributes
+    ----------
+    t : ndarray of int32, shape (N,)
+        Source frame, -1 where none was found.
+    x, y : ndarray of float32, shape (N,)
+        Sub-pixel source position in that frame.
+    error : ndarray of float32, shape (N,)
+        Largest forward-backward residual along the chain, in pixels.
+    distance : ndarray of int32, shape (N,)
+        Frames between the pixel and its source.
+    """
+
+    t: NDArray[np.int32]
+    x: NDArray[np.float32]
+    y: NDArray[np.float32]
+    error: NDArray[np.float32]
+    distance: NDArray[np.int32]
+
+    @classmethod
+    def empty(cls, count: int) -> Candidates:
+        """``count`` pixels with no candidate."""
+        return cls(
+            t=np.full(count, -1, np.int32),
+            x=np.zeros(count, np.float32),
+            y=np.zeros(count, np.float32),
+            error=np.zeros(count, np.float32),
+            distance=np.zeros(count, np.int32),
+        )
+
+    @property
+    def found(self) -> NDArray[np.bool_]:
+        """Which pixels have a candidate."""
+        return self.t >= 0
+
+
+def flow_at(
+    flow: NDArray[np.float32], x: NDArray[np.floating], y: NDArray[np.floating], scale: float
+) -> NDArray[np.float32]:
+    """Flow vectors (in working pixels) at working positions ``x, y``, from a grid at ``scale``."""
+    if scale == 1.0:
+        return sample_bilinear(flow, x, y)
+    fx = (np.asarray(x, np.float32) + 0.5) * scale - 0.5
+    fy = (np.asarray(y, np.float32) + 0.5) * scale - 0.5
+    return sample_bilinear(flow, fx, fy) / scale
+
+
+class _DenseMap:
+    """A frame's candidates scattered into full-size images, for O(1) lookup by pixel."""
+
+    def __init__(self, height: int, width: int) -> None:
+        self.t = np.full((height, width), -1, np.int32)
+        self.x = np.zeros((height, width), np.float32)
+        self.y = np.zeros((height, width), np.float32)
+        self.error = np.zeros((height, width), np.float32)
+        self.distance = np.zeros((height, width), np.int32)
+        self._ys = np.zeros(0, np.intp)
+        self._xs = np.zeros(0, np.intp)
+
+    def load(self, ys: NDArray[np.intp], xs: NDArray[np.intp], cand: Candidates) -> None:
+        self.t[self._ys, self._xs] = -1
+        self._ys, self._xs = ys, xs
+        self.t[ys, xs] = cand.t
+        self.x[ys, xs] = cand.x
+        self.y[ys, xs] = cand.y
+        self.error[ys, xs] = cand.error
+        self.distance[ys, xs] = cand.distance
+
+
+def sweep(
+    sources: NDArray[np.bool_],
+    tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+    motion: Motion,
+    *,
+    direction: str,
+) -> list[Candidates]:
+    """One propagation sweep over a window.
+
+    Parameters
+    ----------
+    sources : ndarray of bool, shape (T, H, W)
+        Pixels whose colour may be copied (known, away from holes).
+    tracked : list of (ys, xs)
+        Per frame, the pixels that want a candidate. Every pixel that is not a
+        source must be tracked (or be outside the hole's reach), so chains
+        can pass through it.
+    motion : Motion
+    direction : {"future", "past"}
+        Where sources are looked for: "future" sweeps from the last frame
+        back along the forward flow; "past" from the first frame on along the
+        backward flow.
+
+    Returns
+    -------
+    list of Candidates
+        One per frame, aligned with ``tracked``.
+    """
+    count, height, width = sources.shape
+    results = [Candidates.empty(len(ys)) for ys, _ in tracked]
+    if count < 2:
+        return results
+    if direction == "future":
+        order = range(count - 2, -1, -1)
+        step_of = lambda t: (motion.forward[t], motion.backward[t], t, t + 1)  # noqa: E731
+    elif direction == "past":
+        order = range(1, count)
+        step_of = lambda t: (motion.backward[t - 1], motion.forward[t - 1], t - 1, t - 1)  # noqa: E731
+    else:
+        raise ValueError(f"direction must be 'future' or 'past', not {direction!r}")
+    start = count - 1 if direction == "future" else 0
+    neighbour_map = _DenseMap(height, width)
+    neighbour_map.load(*tracked[start], results[start])
+    for t in order:
+        ys, xs = tracked[t]
+        step_flow, check_flow, pair, u = step_of(t)
+        cand = results[t]
+        if len(ys) and not motion.cuts[pair]:
+            _step(ys, xs, step_flow, check_flow, motion.scale, sources, u, neighbour_map, cand)
+        neighbour_map.load(ys, xs, cand)
+    return results
+
+
+def _step(
+    ys: NDArray[np.intp],
+    xs: NDArray[np.intp],
+    step_flow: NDArray[np.float32],
+    check_flow: NDArray[np.float32],
+    scale: float,
+    sources: NDArray[np.bool_],
+    u: int,
+    neighbour: _DenseMap,
+    cand: Candidates,
+) -> None:
+    """Move the tracked pixels one frame (to ``u``) and fill ``cand`` in place."""
+    height, width = sources.shape[1:]
+    fx = xs.astype(np.float32)
+    fy = ys.astype(np.float32)
+    f = flow_at(step_flow, fx, fy, scale)
+    qx = fx + f[:, 0]
+    qy = fy + f[:, 1]
+    inside = (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
+    g = flow_at(check_flow, qx, qy, scale)
+    valid, residual = fb_consistent(f, g)
+    ok = inside & valid
+    rx = np.clip(np.rint(qx), 0, width - 1).astype(np.intp)
+    ry = np.clip(np.rint(qy), 0, height - 1).astype(np.intp)
+    direct = ok & sources[u, ry, rx]
+    cand.t[direct] = u
+    cand.x[direct] = qx[direct]
+    cand.y[direct] = qy[direct]
+    cand.error[direct] = residual[direct]
+    cand.distance[direct] = 1
+    inherit = ok & ~direct & (neighbour.t[ry, rx] >= 0)
+    if not inherit.any():
+        return
+    iy, ix = ry[inherit], rx[inherit]
+    src_t = neighbour.t[iy, ix]
+    # The landing point's sub-pixel offset carries over to the source
+    # position, assuming the motion is locally a translation.
+    sx = neighbour.x[iy, ix] + (qx[inherit] - ix)
+    sy = neighbour.y[iy, ix] + (qy[inherit] - iy)
+    sx = np.clip(sx, 0, width - 1)
+    sy = np.clip(sy, 0, height - 1)
+    usable = sources[src_t, np.rint(sy).astype(np.intp), np.rint(sx).astype(np.intp)]
+    sx = np.where(usable, sx, neighbour.x[iy, ix])
+    sy = np.where(usable, sy, neighbour.y[iy, ix])
+    cand.t[inherit] = src_t
+    cand.x[inherit] = sx
+    cand.y[inherit] = sy
+    cand.error[inherit] = np.maximum(residual[inherit], neighbour.error[iy, ix])
+    cand.distance[inherit] = neighbour.distance[iy, ix] + 1
+
+
+def propagate(
+    sources: NDArray[np.bool_],
+    tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+    motion: Motion,
+) -> tuple[list[Candidates], list[Candidates]]:
+    """Both sweeps: per frame, the nearest future and the nearest past candidate.
+
+    See :func:`sweep` for the arguments.
+
+    Returns
+    -------
+    future, past : list of Candidates
+    """
+    return (
+        sweep(sources, tracked, motion, direction="future"),
+        sweep(sources, tracked, motion, direction="past"),
+    )
