@@ -1,0 +1,187 @@
+"""Quality and speed of ``vidfill mask`` box tracking on the shared clips with object masks.
+
+For each clip, the ground-truth mask's bounding box on one frame is the user's box.
+The produced masks (after the default dilation) are compared with the ground truth
+on every frame:
+
+* coverage: share of ground-truth object pixels inside the produced mask (mean, worst);
+* precision: share of produced mask pixels that are object (mean);
+* frames/s of tracking alone (boxes) and of tracking + refinement.
+
+A second part burns a logo and a caption band into a clip with camera motion and
+into a nearly static one and checks ``detect_overlay``.
+
+Run: ``.venv/bin/python benchmarks/mask_quality.py [--method csrt] [--at middle] [clip ...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vidfill.masks.make import DEFAULT_DILATE
+from vidfill.masks.ops import bounding_box, dilate
+from vidfill.masks.overlay import detect_overlay
+from vidfill.masks.refine import refine_masks
+from vidfill.masks.track import box_to_mask, to_work_gray, track_box, work_scale
+
+CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+OBJECT_CLIPS = [
+    "bmx-trees",
+    "tennis",
+    "dog-agility",
+    "car-shadow",
+    "motocross-jump",
+    "kite-surf",
+    "rollerblade",
+    "schoolgirls",
+]
+
+
+def load(name: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    frames = [
+        cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB)
+        for p in sorted((CLIPS / name / "frames").iterdir())
+    ]
+    masks_dir = CLIPS / name / "masks"
+    truth = (
+        [cv2.imread(str(p), 0) > 127 for p in sorted(masks_dir.iterdir())]
+        if masks_dir.is_dir()
+        else []
+    )
+    return frames, truth
+
+
+def score(masks: list[np.ndarray], truth: list[np.ndarray]) -> tuple[float, float, float]:
+    coverage, precision = [], []
+    for mask, gt in zip(masks, truth, strict=False):
+        if gt.any():
+            coverage.append((mask & gt).sum() / gt.sum())
+        if mask.any():
+            precision.append((mask & gt).sum() / mask.sum())
+    return (
+        float(np.mean(coverage)),
+        float(np.min(coverage)),
+        float(np.mean(precision) if precision else 0),
+    )
+
+
+def object_clips(names: list[str], method: str, at_mode: str, radius: int) -> None:
+    print(f"tracker={method} box from frame={at_mode} dilation={radius}px")
+    print(
+        f"{'clip':15s} {'frames':>6s} | {'box cov':>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s} | "
+        f"{'ref cov':>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s} | lost"
+    )
+    rows = []
+    for name in names:
+        frames, truth = load(name)
+        at = 0 if at_mode == "first" else len(frames) // 2
+        box = bounding_box(truth[at])
+        size = frames[0].shape[:2]
+        # Timed like `vidfill mask` pass 1: grey reduction + tracking (decoding not counted).
+        start = time.perf_counter()
+        scale = work_scale(size)
+        grays = [to_work_gray(f, scale) for f in frames]
+        track = track_box(grays, box, at, method=method, scale=scale)
+        track_time = time.perf_counter() - start
+        box_masks = [dilate(box_to_mask(b, size), radius) for b in track.boxes]
+        start = time.perf_counter()
+        refined = [dilate(m, radius) for m in refine_masks(frames, track.boxes)]
+        refine_time = time.perf_counter() - start
+        b = score(box_masks, truth)
+        r = score(refined, truth)
+        n = len(frames)
+        box_fps = n / track_time
+        ref_fps = n / (track_time + refine_time)
+        rows.append((*b, box_fps, *r, ref_fps))
+        print(
+            f"{name:15s} {n:6d} | {b[0]:7.3f} {b[1]:5.3f} {b[2]:5.3f} {box_fps:6.1f} | "
+            f"{r[0]:7.3f} {r[1]:5.3f} {r[2]:5.3f} {ref_fps:6.1f} | {sum(track.lost)}"
+        )
+    mean = np.mean(rows, axis=0)
+    print(
+        f"{'mean':15s} {'':6s} | {mean[0]:7.3f} {mean[1]:5.3f} {mean[2]:5.3f} {mean[3]:6.1f} | "
+        f"{mean[4]:7.3f} {mean[5]:5.3f} {mean[6]:5.3f} {mean[7]:6.1f} |"
+    )
+
+
+def burn(frames: list[np.ndarray], kind: str) -> tuple[list[np.ndarray], np.ndarray]:
+    """Burn a static overlay into frames; return the frames (JPEG round-tripped) and its mask."""
+    height, width = frames[0].shape[:2]
+    layer = np.zeros((height, width, 3), np.uint8)
+    alpha8 = np.zeros((height, width), np.uint8)
+    if kind == "logo":
+        x, y = width - 150, 20
+        cv2.circle(alpha8, (x + 25, y + 25), 22, 255, -1, cv2.LINE_AA)
+        cv2.putText(
+            alpha8, "VF", (x + 60, y + 42), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 255, 3, cv2.LINE_AA
+        )
+        alpha = alpha8 / 255.0
+        layer[:] = (255, 255, 255)
+        cv2.circle(layer, (x + 25, y + 25), 14, (220, 40, 40), -1, cv2.LINE_AA)
+    else:
+        alpha = np.zeros((height, width), np.float64)
+        alpha[height - 60 : height - 20, width // 6 : width - width // 6] = 0.8
+        text = np.zeros((height, width), np.uint8)
+        cv2.putText(
+            text,
+            "Burned-in caption",
+            (width // 6 + 10, height - 30),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.7,
+            255,
+            2,
+            cv2.LINE_AA,
+        )
+        layer[:] = (20, 20, 20)
+        layer[text > 0] = (255, 255, 0)
+        alpha = np.maximum(alpha, text / 255.0)
+    out = []
+    for frame in frames:
+        mixed = frame * (1 - alpha[..., None]) + layer * alpha[..., None]
+        # Real overlays come through a lossy codec: round-trip through JPEG like the clips.
+        ok, data = cv2.imencode(
+            ".jpg", np.clip(mixed + 0.5, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 90]
+        )
+        out.append(cv2.imdecode(data, cv2.IMREAD_UNCHANGED))
+    return out, alpha > 0.1
+
+
+def overlays() -> None:
+    print("\noverlay detection (coverage of overlay pixels, mask area / overlay area, seconds)")
+    for name in ["tennis", "motocross-jump", "schoolgirls", "devil-sample"]:
+        frames, _ = load(name)
+        for kind in ["logo", "band"]:
+            burned, truth = burn(frames, kind)
+            start = time.perf_counter()
+            mask, boxes = detect_overlay(burned)
+            seconds = time.perf_counter() - start
+            coverage = (mask & truth).sum() / truth.sum()
+            ratio = mask.sum() / truth.sum()
+            print(
+                f"{name:15s} {kind:5s} coverage={coverage:.3f} area_ratio={ratio:.2f} "
+                f"boxes={len(boxes)} {seconds:.1f}s {boxes[:3]}"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("clips", nargs="*", default=OBJECT_CLIPS)
+    parser.add_argument("--method", default="csrt")
+    parser.add_argument("--at", choices=["first", "middle"], default="first")
+    parser.add_argument("--dilate", type=int, default=DEFAULT_DILATE)
+    parser.add_argument("--no-overlay", action="store_true")
+    parser.add_argument("--only-overlay", action="store_true")
+    args = parser.parse_args()
+    if not args.only_overlay:
+        object_clips(args.clips, args.method, args.at, args.dilate)
+    if not args.no_overlay:
+        overlays()
+
+
+if __name__ == "__main__":
+    main()
