@@ -95,6 +95,8 @@ def probe(path: str | Path, *, folder_fps: float = 25.0) -> VideoInfo:
         return _probe_folder(path, folder_fps)
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: cannot read the file (permission denied)")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: the file is empty")
     return _probe_video(path)
 
 
@@ -192,6 +194,9 @@ def _open_container(path: Path) -> av.container.InputContainer:
         raise InputNotFoundError(f"{path}: no such file or folder") from None
     except av.error.PermissionError:
         raise InputError(f"{path}: cannot read the file (permission denied)") from None
+    except av.error.EOFError:
+        # FFmpeg reaches the end while still looking for the first frame.
+        raise InputError(f"{path}: holds no video frames (empty or cut-off file)") from None
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as error:
         raise InputError(f"{path}: not a video file FFmpeg can read ({_reason(error)})") from None
 
@@ -235,7 +240,7 @@ def _probe_video(path: Path) -> VideoInfo:
         except av.error.FFmpegError as error:
             raise InputError(f"{path}: the video is damaged ({_reason(error)})") from None
         if not stamps:
-            raise InputError(f"{path}: the video stream holds no frames")
+            raise InputError(f"{path}: holds no video frames")
         if first_frame is None:
             raise InputError(f"{path}: no frame of the video stream can be decoded")
         stamps.sort()
