@@ -36,6 +36,9 @@ TRACK_METHODS = ("points", "csrt", "kcf")
 LOST_CONFIDENCE = 0.3
 # A box with less than this share of its area inside the frame has left it.
 VISIBLE_SHARE = 0.25
+# A (small) object predicted to be less than this much inside the frame is leaving it:
+# from then on its box keeps moving out and is flagged (trackers stop at the border).
+GONE_SHARE = 0.5
 # Tracking works on frames no larger than this (longest side): LK and CSRT are
 # accurate enough at this size and the stored grey frames stay small.
 WORK_SIDE = 480
@@ -256,15 +259,32 @@ def _run(
     result = {order[0]: (box, 1.0)}
     current = box
     confidence = 1.0
+    velocity = (0.0, 0.0)
+    gone = False
     size = grays[order[0]].shape
     for prev, nxt in zip(order, order[1:], strict=False):
+        predicted = (current[0] + velocity[0], current[1] + velocity[1], current[2], current[3])
+        # An object about to leave the frame is gone: trackers near the border latch on
+        # to background instead (CSRT still says "found"). Keep it moving out, flagged.
+        small = predicted[2] < 0.5 * size[1] and predicted[3] < 0.5 * size[0]
+        if gone or (small and visible_share(predicted, size) < GONE_SHARE):
+            gone = True
+            current = predicted
+            confidence *= 0.5
+            result[nxt] = (current, confidence)
+            continue
         stepped, step_conf = tracker.step(grays[prev], grays[nxt], current)
-        # Once the object is gone (mostly out of frame) its remaining points are at the
-        # border and unreliable: hold the box rather than let it wander.
-        if visible_share(stepped, size) < VISIBLE_SHARE:
-            step_conf = min(step_conf, 0.0)
         if step_conf > 0.0:
+            moved = (
+                stepped[0] + stepped[2] / 2 - current[0] - current[2] / 2,
+                stepped[1] + stepped[3] / 2 - current[1] - current[3] / 2,
+            )
+            velocity = (0.5 * velocity[0] + 0.5 * moved[0], 0.5 * velocity[1] + 0.5 * moved[1])
             current = stepped
+        else:
+            # Lost for a moment (occlusion, blur): coast on the last velocity, slowing down.
+            velocity = (0.8 * velocity[0], 0.8 * velocity[1])
+            current = (current[0] + velocity[0], current[1] + velocity[1], current[2], current[3])
         # Confidence decays smoothly so one bad frame does not flag a whole run.
         confidence = 0.5 * confidence + 0.5 * step_conf
         result[nxt] = (current, confidence)

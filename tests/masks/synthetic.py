@@ -1,0 +1,50 @@
+"""Synthetic clips with known truth for the mask-making tests (made on the fly)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+
+def texture(height: int, width: int, seed: int, blur: float = 1.5) -> np.ndarray:
+    """A smooth random colour texture (trackable: corners everywhere)."""
+    rng = np.random.default_rng(seed)
+    noise = rng.integers(0, 256, (height, width, 3), dtype=np.uint8)
+    return cv2.GaussianBlur(noise, (0, 0), blur)
+
+
+def moving_object_clip(
+    count: int = 30, height: int = 120, width: int = 160, *, exit_right: bool = False
+) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
+    """A textured 36x28 patch moving (and growing) over a panning textured background.
+
+    Returns the frames and the true box of the object on each frame.
+    """
+    background = texture(height, width + 2 * count + 8, seed=1)
+    patch = texture(28, 36, seed=2, blur=1.0)
+    # A bright frame around the patch makes it stand out from the background.
+    patch = cv2.copyMakeBorder(patch[2:-2, 2:-2], 2, 2, 2, 2, cv2.BORDER_CONSTANT, value=(255,) * 3)
+    frames, boxes = [], []
+    for t in range(count):
+        frame = np.ascontiguousarray(background[:, 2 * t : 2 * t + width])
+        scale = 1.0 + 0.01 * t
+        w, h = round(36 * scale), round(28 * scale)
+        speed = 6.0 if exit_right else 2.5
+        x, y = 30 + speed * t, 40 + 1.0 * t
+        x0, y0 = int(round(x)), int(round(y))
+        obj = cv2.resize(patch, (w, h), interpolation=cv2.INTER_LINEAR)
+        x1, y1 = min(width, x0 + w), min(height, y0 + h)
+        if x1 > x0 and y1 > y0:
+            frame = frame.copy()
+            frame[y0:y1, x0:x1] = obj[: y1 - y0, : x1 - x0]
+        frames.append(frame)
+        boxes.append((float(x0), float(y0), float(w), float(h)))
+    return frames, boxes
+
+
+def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """Intersection over union of two (x, y, w, h) boxes."""
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)

@@ -1,0 +1,105 @@
+"""``vidfill mask``: outputs, preview, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from tests.helpers import write_folder
+from tests.masks.synthetic import moving_object_clip
+from vidfill.cli import main
+from vidfill.io.read import probe
+from vidfill.masks.make import make_masks, track_masks
+
+
+def run_cli(*args: str) -> int:
+    old_argv = sys.argv
+    sys.argv = ["vidfill", *args]
+    try:
+        main()
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        sys.argv = old_argv
+    return 0
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
+    frames, boxes = moving_object_clip(count=12)
+    folder = write_folder(tmp_path_factory.mktemp("clip") / "frames", frames)
+    return folder, boxes
+
+
+def box_arg(box: tuple[float, ...]) -> str:
+    return ",".join(str(int(v)) for v in box)
+
+
+def test_masks_named_like_frames_with_preview(tmp_path: Path, clip: tuple[Path, list]) -> None:
+    folder, boxes = clip
+    out, preview = tmp_path / "masks", tmp_path / "preview.mp4"
+    code = run_cli(
+        "mask",
+        str(folder),
+        "-o",
+        str(out),
+        "--box",
+        box_arg(boxes[4]),
+        "--at",
+        "4",
+        "--preview",
+        str(preview),
+        "-q",
+    )
+    assert code == 0
+    assert sorted(os.listdir(out)) == sorted(os.listdir(folder))
+    mask = cv2.imread(str(out / "00004.png"), cv2.IMREAD_UNCHANGED)
+    assert mask.ndim == 2 and set(np.unique(mask)) <= {0, 255}
+    x, y, w, h = (int(v) for v in boxes[4])
+    assert (mask[y : y + h, x : x + w] > 0).mean() > 0.9
+    assert probe(preview).frame_count == 12
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".part") or ".part." in n]
+
+
+def test_mask_video_keep_box_and_grow_down(tmp_path: Path, clip: tuple[Path, list]) -> None:
+    folder, boxes = clip
+    out = tmp_path / "masks.mkv"
+    report = make_masks(
+        folder, out, boxes=[tuple(int(v) for v in boxes[0])], keep_box=True, dilate=0, grow_down=10
+    )
+    assert report.frame_count == 12 and probe(out).frame_count == 12
+    masks = list(track_masks(folder, tuple(int(v) for v in boxes[0]), 0, keep_box=True))
+    assert len(masks) == 12 and masks[0].dtype == bool
+    x, y, w, h = (int(v) for v in boxes[0])
+    assert masks[0][y : y + h, x : x + w].all()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--box", "500,500,10,10"], "outside"),
+        (["--box", "10,10,20,20", "--at", "12"], "beyond"),
+        (["--box", "10,10,20"], "four integers"),
+        ([], "nothing to mask"),
+        (["--box", "10,10,20,20", "--preview", "p.png"], "preview"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(
+    tmp_path: Path,
+    clip: tuple[Path, list],
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    needle: str,
+) -> None:
+    folder, _ = clip
+    out = tmp_path / "masks"
+    args = [a.replace("p.png", str(tmp_path / "p.png")) for a in args]
+    assert run_cli("mask", str(folder), "-o", str(out), *args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and needle in err[0], err
+    assert not out.exists()

@@ -1,0 +1,63 @@
+"""Box tracking: a textured object over a panning textured background."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.masks.synthetic import iou, moving_object_clip
+from vidfill.errors import MaskError
+from vidfill.masks.track import Track, box_to_mask, track_box
+
+
+@pytest.mark.parametrize("method", ["csrt", "points"])
+def test_tracks_forward_and_backward_from_a_middle_frame(method: str) -> None:
+    frames, truth = moving_object_clip()
+    at = 15
+    track = track_box(frames, truth[at], at, method=method)
+    overlaps = [iou(b, t) for b, t in zip(track.boxes, truth, strict=True)]
+    assert min(overlaps) > 0.6, overlaps
+    assert np.mean(overlaps) > 0.75
+    assert track.boxes[at] == pytest.approx(truth[at])
+    assert not any(track.lost)
+
+
+def test_box_grows_with_the_object() -> None:
+    frames, truth = moving_object_clip()
+    track = track_box(frames, truth[0], 0, method="points")
+    ratio = track.boxes[-1][2] / track.boxes[0][2]
+    assert ratio == pytest.approx(truth[-1][2] / truth[0][2], abs=0.12)
+
+
+def test_a_second_keyframe_corrects_the_track() -> None:
+    frames, truth = moving_object_clip()
+    wrong = (truth[0][0] + 8, truth[0][1] + 6, truth[0][2], truth[0][3])
+    alone = track_box(frames, wrong, 0, method="points")
+    fixed = track_box(frames, wrong, 0, keyframes=[(truth[-1], len(frames) - 1)], method="points")
+    last = len(frames) - 1
+    assert iou(fixed.boxes[last], truth[last]) > 0.95
+    assert iou(fixed.boxes[last], truth[last]) > iou(alone.boxes[last], truth[last])
+
+
+@pytest.mark.parametrize("method", ["csrt", "points"])
+def test_object_leaving_the_frame_is_flagged(method: str) -> None:
+    frames, truth = moving_object_clip(exit_right=True)
+    track = track_box(frames, truth[0], 0, method=method)
+    assert not any(track.lost[:10])
+    assert track.lost[-1]
+    assert track.lost_ranges()[-1][1] == len(frames) - 1
+
+
+def test_bad_keyframes_are_refused() -> None:
+    frames, truth = moving_object_clip(count=5)
+    with pytest.raises(MaskError, match="beyond"):
+        track_box(frames, truth[0], 7)
+    with pytest.raises(MaskError, match="outside"):
+        track_box(frames, (500, 500, 10, 10), 0)
+
+
+def test_track_helpers() -> None:
+    track = Track(boxes=[(1.5, 2.2, 3.0, 3.0)], confidence=[1.0], lost=[False])
+    assert track.int_boxes() == [(1, 2, 4, 4)]
+    mask = box_to_mask((-5, -5, 10, 10), (8, 8))
+    assert mask.sum() == 25
