@@ -107,10 +107,12 @@ def _trajectory(
 ) -> list[tuple[int, int]]:
     """Integer top-left positions of a box moving with random acceleration.
 
-    Each frame's integer step is at most ``max_step`` pixels (Euclidean): the
-    velocity is capped at ``max_step - sqrt(0.5)`` and steps are the rounded
-    velocity plus the carried rounding error, which deviates from the
-    velocity by under ``sqrt(0.5)`` px. The box bounces off the frame edges.
+    Each frame's integer step is at most ``max_step`` pixels (Euclidean):
+    steps are the rounded velocity plus the carried rounding error (so slow
+    sub-pixel drifts still move on average), shortened by whole pixels when
+    rounding would overshoot. The velocity is capped a little below
+    ``max_step`` so that shortening is rare. The box bounces off the frame
+    edges.
     """
     height, width = size
     box_h, box_w = box
@@ -130,7 +132,10 @@ def _trajectory(
             velocity *= min_speed / max(speed, 1e-6)
         wanted = velocity + carry
         step = np.round(wanted)
-        carry = wanted - step
+        while np.hypot(*step) > max_step:  # rounding can overshoot the bound: pull back
+            axis = int(np.argmax(np.abs(step)))
+            step[axis] -= np.sign(step[axis])
+        carry = np.clip(wanted - step, -1.0, 1.0)
         new = position + step
         for axis in range(2):
             if new[axis] < 0 or new[axis] > limit[axis]:

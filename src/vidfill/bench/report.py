@@ -276,16 +276,21 @@ def write_charts(result: Any, folder: Path) -> list[str] | str:
         for axis, key in zip(axes, ("psnr", "ewarp"), strict=True):
             label, _, _, scale = METRICS[key]
             width = 0.8 / max(len(methods), 1)
+            lowest = math.inf
             for index, method in enumerate(methods):
                 heights = [
                     pooled([c for c in completion if _label_of(c, group) == v], method, key)
                     * scale
                     for v in labels
                 ]
+                lowest = min([lowest, *[h for h in heights if math.isfinite(h)]])
                 positions = np.arange(len(labels)) + (index - (len(methods) - 1) / 2) * width
                 axis.bar(positions, heights, width, label=method)
-            axis.set_xticks(np.arange(len(labels)), labels)
+            axis.set_xticks(np.arange(len(labels)), labels, rotation=30 if len(labels) > 3 else 0)
             axis.set_title(label)
+            if key == "psnr" and math.isfinite(lowest):
+                # Differences of a dB or two are invisible on bars drawn from zero.
+                axis.set_ylim(bottom=max(0.0, lowest - 5.0))
         axes[0].legend(fontsize=8)
         figure.suptitle(GROUP_TITLES[group])
         figure.tight_layout()

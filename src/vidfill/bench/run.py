@@ -285,8 +285,8 @@ def run_bench(settings: BenchSettings, progress: Progress | None = None) -> Benc
         raise VidfillError(
             f"unknown mask family {', '.join(bad_families)}; choose from {', '.join(FAMILIES)}"
         )
-    if "frame" not in settings.methods:  # the baseline is always part of the comparison
-        settings.methods = ["frame", *settings.methods]
+    # The baseline is always part of the comparison, and comes first in the tables.
+    settings.methods = ["frame", *[m for m in dict.fromkeys(settings.methods) if m != "frame"]]
     lpips_model = perceptual.load_model(settings.lpips_weights)
     i3d_model = perceptual.load_model(settings.i3d_weights)
     features: dict[str, list[NDArray[np.float64]]] = {"truth": []}
