@@ -52,6 +52,10 @@ class VideoInfo:
     last_duration : int
         How long the last frame shows, in ``time_base`` units (0 if unknown),
         so the output keeps the input's duration.
+    sample_aspect_ratio : Fraction or None
+        Pixel shape for anamorphic video (e.g. 8/9 for NTSC DV); None when
+        pixels are square or it is unknown. Carried to the output so it is
+        not displayed stretched.
     codec, pix_fmt : str
         The input's video codec and pixel format names (empty for folders).
     color_space, color_primaries, color_trc, color_range : int
@@ -71,6 +75,7 @@ class VideoInfo:
     has_audio: bool = False
     frame_names: tuple[str, ...] = field(default=(), repr=False)
     last_duration: int = 0
+    sample_aspect_ratio: Fraction | None = None
     codec: str = ""
     pix_fmt: str = ""
     color_space: int = 2

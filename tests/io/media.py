@@ -35,6 +35,7 @@ def make_video(
     audio_tracks: int = 1,
     rotation: int = 0,
     colour: int | None = None,
+    aspect: Fraction | None = None,
 ) -> Path:
     """Write a test video; returns ``path``.
 
@@ -42,7 +43,8 @@ def make_video(
     timestamps. ``audio`` names an audio encoder (``"aac"``, ``"pcm_s16le"``,
     ``"libopus"``...) for a 440 Hz stereo sine as long as the video unless
     ``audio_seconds`` says otherwise, on ``audio_tracks`` streams. ``colour``
-    tags matrix, primaries and transfer with one FFmpeg enum value (1 = BT.709).
+    tags matrix, primaries and transfer with one FFmpeg enum value (1 = BT.709);
+    ``aspect`` sets the sample (pixel) aspect ratio.
     """
     width, height = size
     rate = Fraction(rate)
@@ -62,6 +64,8 @@ def make_video(
             context.color_range = 1
         if rotation:
             video.set_display_rotation(rotation)
+        if aspect is not None:
+            video.codec_context.sample_aspect_ratio = aspect
         sounds = []
         if audio is not None:
             sounds = [

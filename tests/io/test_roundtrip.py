@@ -121,6 +121,14 @@ def test_rotation_kept(video_factory, tmp_path: Path, audio: str | None) -> None
     assert result["frames"][0].shape == (48, 64, 3)  # pixels stay as stored
 
 
+@pytest.mark.parametrize("audio", [None, "aac"])
+def test_pixel_aspect_ratio_kept(video_factory, tmp_path: Path, audio: str | None) -> None:
+    source = video_factory("dv.mp4", frames=2, aspect=Fraction(8, 9), audio=audio)
+    assert probe(source).sample_aspect_ratio == Fraction(8, 9)
+    roundtrip(source, tmp_path / "out.mp4")
+    assert probe(tmp_path / "out.mp4").sample_aspect_ratio == Fraction(8, 9)
+
+
 def test_colour_tags_and_colours_kept(video_factory, tmp_path: Path) -> None:
     source = video_factory("hd.mp4", frames=3, colour=1)
     result = roundtrip(source, tmp_path / "out.mp4", crf=0)

@@ -9,6 +9,7 @@ once, streaming.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import struct
@@ -23,6 +24,8 @@ from numpy.typing import NDArray
 
 from vidfill.errors import InputError, InputNotFoundError
 from vidfill.types import VideoInfo
+
+log = logging.getLogger("vidfill")
 
 FRAME_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 
@@ -256,6 +259,7 @@ def _probe_video(path: Path) -> VideoInfo:
         else:
             last_duration = durations.get(stamps[-1], 0) or _typical_step(stamps, rate, time_base)
         context = stream.codec_context
+        aspect = stream.sample_aspect_ratio or context.sample_aspect_ratio
         return VideoInfo(
             path=path,
             width=context.width or first_frame.width,
@@ -267,6 +271,7 @@ def _probe_video(path: Path) -> VideoInfo:
             rotation=int(first_frame.rotation) % 360,
             has_audio=bool(container.streams.audio),
             last_duration=last_duration,
+            sample_aspect_ratio=Fraction(aspect) if aspect and aspect != 1 else None,
             codec=context.name or "",
             pix_fmt=context.pix_fmt or "",
             color_space=first_frame.colorspace,
@@ -326,6 +331,12 @@ def iter_frames(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:
             raise InputError(
                 f"{info.path}: decoding failed after frame {index} ({_reason(error)})"
             ) from None
+    if index != info.frame_count:
+        # Damaged or oddly cut files can hold packets the decoder drops; later frames then get
+        # the timestamps meant for earlier ones, so say so rather than stay silent.
+        log.warning(
+            "%s: decoded %d frames but the file lists %d", info.path, index, info.frame_count
+        )
 
 
 def _iter_folder(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:

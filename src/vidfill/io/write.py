@@ -317,6 +317,8 @@ class VideoWriter:
                 context.color_range = info.color_range
                 context.color_primaries = info.color_primaries
                 context.color_trc = info.color_trc
+            if info.sample_aspect_ratio:
+                self.stream.codec_context.sample_aspect_ratio = info.sample_aspect_ratio
             if info.rotation:
                 self.stream.set_display_rotation(info.rotation)
             self.container.start_encoding()
