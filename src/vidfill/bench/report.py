@@ -161,6 +161,21 @@ def removal_table(result: Any) -> list[str]:
     return _table(["clip", "metric", *methods], rows)
 
 
+def clip_table(result: Any) -> list[str]:
+    """Completion per clip (all mask families pooled): PSNR and E_warp."""
+    methods = result.settings.methods
+    completion = [c for c in result.cases if c["kind"] == "completion"]
+    rows = []
+    for clip in dict.fromkeys(c["clip"] for c in completion):
+        members = [c for c in completion if c["clip"] == clip]
+        for index, key in enumerate(("psnr", "ewarp")):
+            label, direction, fmt, scale = METRICS[key]
+            values = [pooled(members, m, key) for m in methods]
+            head = [clip, str(len(members))] if index == 0 else ["", ""]
+            rows.append([*head, label, *_cells(values, direction, fmt, scale)])
+    return _table(["clip", "cases", "metric", *methods], rows)
+
+
 def _label_of(case: dict[str, Any], group: str) -> str:
     return case["family"] if group == "family" else case["attributes"][group]
 
@@ -347,6 +362,7 @@ def write_report(result: Any, folder: Path) -> dict[str, Path]:
         "perceptual": result.perceptual,
         "charts": charts,
         "sheets": sheet_files,
+        "sheet_cases": result.sheet_cases,
         "cases": result.cases,
     }
     json_path = folder / "report.json"
@@ -404,6 +420,7 @@ def markdown(result: Any, charts: list[str] | str, sheets: dict[str, str]) -> li
     ]
     for group in [*GROUPS, "family"]:
         lines += [f"## {GROUP_TITLES[group]}", "", *group_table(result, group), ""]
+    lines += ["## Per clip", "", *clip_table(result), ""]
     if removal:
         lines += [
             "## Object removal (real masks, no ground truth)",
@@ -416,21 +433,39 @@ def markdown(result: Any, charts: list[str] | str, sheets: dict[str, str]) -> li
     lines += ["## Clips", ""]
     rows = [
         [name, info["source_size"], str(info["frames"]), f"{info['camera_motion_px']:.2f}",
-         f"{info['background_motion_px']:.2f}", "yes" if info["has_masks"] else "no"]
+         f"{info['background_motion_px']:.2f}", str(info["pairs_used"]),
+         _format(info["truth_ewarp"], 1e3, "{:.3f}"), "yes" if info["has_masks"] else "no"]
         for name, info in result.clips.items()
     ]
     lines += _table(
-        ["clip", "source size", "frames", "camera px/frame", "background px/frame", "real masks"],
+        ["clip", "source size", "frames", "camera px/frame", "background px/frame",
+         "pairs used", "truth E_warp ×10⁻³", "real masks"],
         rows,
     )
+    lines += [
+        "",
+        "Motion is measured at the protocol size on DIS flow (affine fit = camera, residual = "
+        "background); pairs across shot cuts (under 20% non-occluded pixels) are left out of "
+        "every temporal metric.",
+    ]
     lines += ["", "## Charts and contact sheets", ""]
     if isinstance(charts, str):
         lines.append(charts)
     else:
         lines += [f"![{Path(name).stem}]({name})" for name in charts]
     lines.append("")
-    lines += [f"- {slot.replace('_', ' ')}: ![{slot}]({name})" for slot, name in sheets.items()]
+    shown = getattr(result, "sheet_cases", {})
+    lines += [
+        f"- {slot.replace('_', ' ')} ({shown.get(slot, '?')}): ![{slot}]({name})"
+        for slot, name in sheets.items()
+    ]
     return lines
+
+
+def _format(value: float | None, scale: float, fmt: str) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return fmt.format(value * scale)
 
 
 def _note(value: Any) -> str:

@@ -43,6 +43,8 @@ PSNR_CAP = 100.0
 #: Clips preferred by ``--quick``: small, fast, and one with real masks.
 QUICK_CLIPS = ("carphone", "devil-sample", "schoolgirls")
 QUICK_FRAMES = 12
+#: Mask families of ``--quick``: still one of each size and motion label.
+QUICK_FAMILIES = ("blob", "blob-moving", "box-small", "caption", "blob-fast")
 
 
 @dataclass
@@ -62,10 +64,15 @@ class BenchSettings:
 
     @classmethod
     def quick_preset(cls, clips_dir: Path, methods: list[str], **overrides: Any) -> BenchSettings:
-        """The ``--quick`` preset: three small clips, 12 frames each."""
+        """The ``--quick`` preset: three small clips, 12 frames each, five mask families."""
         available = list_clips(clips_dir)
         chosen = [name for name in QUICK_CLIPS if name in available] or available[:3]
-        values: dict[str, Any] = {"clips": chosen, "frames": QUICK_FRAMES, "quick": True}
+        values: dict[str, Any] = {
+            "clips": chosen,
+            "frames": QUICK_FRAMES,
+            "families": list(QUICK_FAMILIES),
+            "quick": True,
+        }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(clips_dir=clips_dir, methods=methods, **values)
 
@@ -252,6 +259,7 @@ class BenchResult:
     perceptual: dict[str, Any]
     sheets: dict[str, NDArray[np.uint8]]
     seconds: float
+    sheet_cases: dict[str, str] = field(default_factory=dict)
 
 
 Progress = Callable[[str], None]
@@ -343,6 +351,7 @@ def run_bench(settings: BenchSettings, progress: Progress | None = None) -> Benc
         perceptual=_perceptual_summary(lpips_model, i3d_model, features, settings.methods),
         sheets=sheets.images(),
         seconds=time.perf_counter() - started,
+        sheet_cases=sheets.case_ids(),
     )
 
 

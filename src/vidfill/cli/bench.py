@@ -17,7 +17,7 @@ _HELP = {
     "frames": "Use only the first N frames of each clip (default: all).",
     "size": "Protocol size WIDTHxHEIGHT every clip is resized to.",
     "out": "Report folder (report.json, report.md, charts/, sheets/).",
-    "quick": "Three small clips, 12 frames each: a smoke run of about a minute.",
+    "quick": "Three small clips, 12 frames, five mask families: a smoke run of about a minute.",
     "clips": "Comma-separated clip names to use (default: all).",
     "families": "Comma-separated synthetic mask families (default: all): blob, blob-moving, "
     "box-small, box-large, caption, logo, blob-fast.",
