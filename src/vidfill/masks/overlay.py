@@ -34,6 +34,9 @@ EDGE_STEP = 20.0
 # real threshold also follows the scene's noise (see detect_overlay).
 MAX_STD = 6.0
 MIN_STD = 1.5
+# A scene whose median pixel varies more than this (grey levels) is moving: only
+# then can "constant" pixels without edges be trusted to belong to an overlay.
+MOVING_SCENE = 15.0
 
 
 def _components(mask: NDArray[np.bool_], min_area: int) -> tuple[NDArray[np.bool_], list[Box]]:
@@ -55,12 +58,35 @@ def _fill_holes(mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
     return mask | (flood[1:-1, 1:-1] == 0)
 
 
+def _grow_into_constant(
+    region: NDArray[np.bool_], constant: NDArray[np.bool_], *, limit: float,
+    factor: float = 6.0,
+) -> NDArray[np.bool_]:
+    """Extend each overlay piece over the constant pixels connected to it.
+
+    A caption band's flat middle is constant but has no edge nearby. The extension is
+    kept only when it stays within ``factor`` times the piece and ``limit`` pixels:
+    otherwise the constant pixels run on into flat scenery, and the tight piece is safer.
+    """
+    if not region.any():
+        return region
+    count, labels = cv2.connectedComponents((constant | region).view(np.uint8), connectivity=8)
+    grown = region.copy()
+    tight_area = np.bincount(labels[region], minlength=count)
+    full_area = np.bincount(labels.ravel(), minlength=count)
+    accept = (tight_area > 0) & (full_area <= factor * tight_area) & (full_area <= limit)
+    accept[0] = False
+    grown |= accept[labels]
+    return grown
+
+
 def detect_overlay(
     frames: Iterable[NDArray[np.uint8]],
     *,
     dilate_px: int = 3,
     min_area: int = 40,
     max_share: float = 0.3,
+    min_seeds: int = 25,
 ) -> tuple[NDArray[np.bool_], list[Box]]:
     """Find static overlays in a clip.
 
@@ -73,6 +99,8 @@ def detect_overlay(
         Grow the found overlay by this much to cover anti-aliased edges.
     min_area : int
         Ignore overlay pieces smaller than this (pixels), noise.
+    min_seeds : int
+        A piece needs at least this many sharp, constant pixels (its outline).
     max_share : float
         A piece covering more than this share of the frame is static scenery,
         not an overlay, and is dropped.
@@ -110,28 +138,39 @@ def detect_overlay(
         return np.zeros(size, bool), []
     # In a still scene the background's sharp edges are static too, but a camera's
     # noise and shake still move them a little; an overlay is more constant than that.
-    scene = float(np.median(std[sharp]))
-    threshold = float(np.clip(0.4 * scene, MIN_STD, MAX_STD))
+    scene_edges = float(np.median(std[sharp]))
+    # In a moving scene, a semi-transparent overlay (a caption band at 80%) still lets
+    # a fifth of the motion through: "constant" is then relative to the scene's motion.
+    scene = float(np.median(std))
+    threshold = max(float(np.clip(0.4 * scene_edges, MIN_STD, MAX_STD)), min(0.2 * scene, 12.0))
     seeds = sharp & (std < threshold)
     # Overlay pixels without edges (a band's flat fill, a logo's interior) are
     # constant too but a little noisier after compression: a looser limit.
-    constant = std < 1.5 * threshold
+    constant = std < max(1.5 * threshold, 0.25 * scene)
     near = dilate(seeds, 4)
-    region = _fill_holes(
-        cv2.morphologyEx(
-            (seeds | (near & constant)).view(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
-        )
-        > 0
-    ) & (constant | near)
-    region, _ = _components(region, min_area)
-    # Drop static scenery: pieces too large to be an overlay.
+    closed = cv2.morphologyEx(
+        (seeds | (near & constant)).view(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    )
+    region = _fill_holes(closed > 0) & (constant | near)
     count_, labels, stats, _ = cv2.connectedComponentsWithStats(
         region.view(np.uint8), connectivity=8
     )
+    seed_count = np.bincount(labels[seeds], minlength=count_)
     limit = max_share * size[0] * size[1]
+    keep = np.zeros(count_, bool)
     for label in range(1, count_):
-        if stats[label, cv2.CC_STAT_AREA] > limit:
-            region[labels == label] = False
+        area = stats[label, cv2.CC_STAT_AREA]
+        # Scattered static background pixels make small pieces with few sharp, constant
+        # pixels; an overlay's outline gives many. Too large a piece is static scenery.
+        keep[label] = area >= min_area and seed_count[label] >= min_seeds and area <= limit
+    region = keep[labels]
+    if scene > MOVING_SCENE:
+        # Opening cuts the thin bridges of chance-constant pixels between a band and
+        # flat scenery next to it.
+        flat = cv2.morphologyEx(
+            (std < 0.2 * scene).view(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8)
+        )
+        region = _grow_into_constant(region, flat > 0, limit=0.15 * size[0] * size[1])
     mask = dilate(region, dilate_px)
     # Report boxes of the dilated pieces, merged where letters of one caption touch.
     grouped = cv2.dilate(mask.view(np.uint8), np.ones((9, 9), np.uint8)) > 0
