@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -11,6 +12,15 @@ from vidfill.fill.patch import fill_patch
 def _tiled(height: int, width: int, period: int, seed: int = 0) -> np.ndarray:
     """A random ``period`` x ``period`` colour tile repeated over the image."""
     tile = np.random.default_rng(seed).integers(0, 256, (period, period, 3), dtype=np.uint8)
+    yy, xx = np.mgrid[0:height, 0:width]
+    return tile[yy % period, xx % period]
+
+
+def _smooth_tiled(height: int, width: int, period: int, seed: int = 0) -> np.ndarray:
+    """A blurred random tile, repeated: periodic like a fabric or a brick wall."""
+    tile = np.random.default_rng(seed).integers(0, 256, (period, period, 3), dtype=np.uint8)
+    blurred = cv2.GaussianBlur(np.tile(tile, (3, 3, 1)), (0, 0), 1.0)
+    tile = blurred[period : 2 * period, period : 2 * period]
     yy, xx = np.mgrid[0:height, 0:width]
     return tile[yy % period, xx % period]
 
@@ -68,7 +78,7 @@ def test_source_mask_is_respected() -> None:
 
 
 def test_border_and_several_holes() -> None:
-    image = _tiled(60, 90, 6, seed=1)
+    image = _smooth_tiled(60, 90, 10, seed=1)
     hole = np.zeros(image.shape[:2], bool)
     hole[:15, :20] = True  # corner
     hole[45:, 60:] = True  # opposite corner

@@ -43,6 +43,7 @@ __all__ = ["fill_patch"]
 # Fewer valid source centres than this at a level and the search has nothing
 # to choose from: use fewer pyramid levels (or, at the finest level, give up).
 _MIN_SOURCES = 16
+_MIN_LEVELS = 1
 
 
 # --------------------------------------------------------------------------
@@ -166,6 +167,103 @@ def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w,
 
 
 @njit(cache=True)
+def _patch_dist_known(feat, conf, ty, tx, sy, sx, r, h, w, best):
+    """Like :func:`_patch_dist`, comparing only target pixels with ``conf`` set.
+
+    This is the partial patch comparison of the onion-peel initialisation:
+    pixels not yet filled must not vote for a match.
+    """
+    nc = feat.shape[2]
+    d = 0.0
+    for dy in range(-r, r + 1):
+        y = ty + dy
+        if y < 0 or y >= h:
+            continue
+        for dx in range(-r, r + 1):
+            x = tx + dx
+            if x < 0 or x >= w or conf[y, x] == 0:
+                continue
+            for c in range(nc):
+                diff = feat[y, x, c] - feat[sy + dy, sx + dx, c]
+                d += diff * diff
+        if d >= best:
+            return d
+    return d
+
+
+@njit(cache=True)
+def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_iter, seed):
+    """Fill one onion-peel layer: match each pixel's partial patch, copy its centre.
+
+    ``msy, msx`` hold the match of every pixel filled so far (-1 where none),
+    so a layer propagates good matches from the layers before it and from its
+    own neighbours on all four sides.
+    """
+    n = lys.shape[0]
+    hc, wc = valid.shape
+    nv = vys.shape[0]
+    max_rad = max(hc, wc)
+    dist = np.empty(n)
+    state = _rand((seed * 48271 + n) & 0x7FFFFFFF)
+    for k in range(n):
+        state = _rand(state)
+        cand = state % nv
+        msy[lys[k], lxs[k]] = vys[cand]
+        msx[lys[k], lxs[k]] = vxs[cand]
+        dist[k] = _patch_dist_known(
+            feat, conf, lys[k], lxs[k], vys[cand], vxs[cand], r, h, w, np.inf
+        )
+    for it in range(n_iter):
+        step = 1 if it % 2 == 0 else -1
+        start = 0 if step == 1 else n - 1
+        for j in range(n):
+            k = start + step * j
+            ty = lys[k]
+            tx = lxs[k]
+            best = dist[k]
+            by = msy[ty, tx]
+            bx = msx[ty, tx]
+            for nb in range(4):
+                ny = ty + (-1 if nb == 0 else (1 if nb == 1 else 0))
+                nx = tx + (-1 if nb == 2 else (1 if nb == 3 else 0))
+                if ny < 0 or ny >= h or nx < 0 or nx >= w or msy[ny, nx] < 0:
+                    continue
+                cy = msy[ny, nx] + (ty - ny)
+                cx = msx[ny, nx] + (tx - nx)
+                if cy < 0 or cy >= hc or cx < 0 or cx >= wc or not valid[cy, cx]:
+                    continue
+                d = _patch_dist_known(feat, conf, ty, tx, cy, cx, r, h, w, best)
+                if d < best:
+                    best = d
+                    by = cy
+                    bx = cx
+            state = _rand((seed * 1000003 + it * 104729 + k * 7919 + 17) & 0x7FFFFFFF)
+            state = _rand(_rand(state))
+            rad = max_rad
+            while rad >= 1:
+                cy = by + (state % (2 * rad + 1)) - rad
+                state = _rand(state)
+                cx = bx + (state % (2 * rad + 1)) - rad
+                state = _rand(state)
+                rad //= 2
+                if cy < 0 or cy >= hc or cx < 0 or cx >= wc or not valid[cy, cx]:
+                    continue
+                d = _patch_dist_known(feat, conf, ty, tx, cy, cx, r, h, w, best)
+                if d < best:
+                    best = d
+                    by = cy
+                    bx = cx
+            dist[k] = best
+            msy[ty, tx] = by
+            msx[ty, tx] = bx
+    nc = feat.shape[2]
+    for k in range(n):
+        for c in range(nc):
+            feat[lys[k], lxs[k], c] = feat[msy[lys[k], lxs[k]], msx[lys[k], lxs[k]], c]
+        conf[lys[k], lxs[k]] = 1
+
+
+@njit(cache=True)
 def _vote(feat, hys, hxs, tidx, sys_, sxs, wts, r, h, w, best_only):
     """Re-estimate every hole pixel from the patches that cover it.
 
@@ -285,25 +383,43 @@ def _valid_centres(source: NDArray[np.bool_], r: int) -> NDArray[np.bool_]:
     return eroded.astype(bool)
 
 
-def _onion_fill(feat: NDArray[np.float32], hole: NDArray[np.bool_]) -> None:
-    """Fill ``hole`` in place layer by layer with the mean of known 3x3 neighbours.
+def _onion_init(
+    canvas: NDArray[np.float32],
+    hole: NDArray[np.bool_],
+    valid: NDArray[np.bool_],
+    r: int,
+    seed: int,
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Newson's onion-peel initialisation of the coarsest level, in place.
 
-    Only used at the coarsest level, where the hole is a few pixels wide, as
-    the starting guess for the EM loop.
+    The hole is filled one pixel-thick layer at a time, from the edge inwards;
+    each layer pixel copies the centre of the source patch that best matches
+    what is already known around it. Unlike a smooth (diffusion) start, this
+    starts the EM loop with texture, so flat look-alikes (a painted ledge for a
+    gravel path) do not win the first matches and then lock in.
+
+    Returns the match map (row, column per pixel; -1 outside the hole).
     """
-    known = ~hole
-    if not known.any():
-        feat[hole] = feat[hole].mean(axis=0) if feat[hole].size else 0.0
-        return
-    while not known.all():
-        wgt = known.astype(np.float32)
-        num = cv2.boxFilter(feat * wgt[..., None], -1, (3, 3), normalize=False)
-        den = cv2.boxFilter(wgt, -1, (3, 3), normalize=False)
-        if num.ndim == 2:
-            num = num[..., None]
-        grow = ~known & (den > 0)
-        feat[grow] = num[grow] / den[grow][:, None]
-        known = known | grow
+    h, w = hole.shape
+    conf = np.ones(hole.shape, np.uint8)
+    conf[hole] = 0
+    msy = np.full(hole.shape, -1, np.int64)
+    msx = np.full(hole.shape, -1, np.int64)
+    vys, vxs = (a.astype(np.int64) for a in np.nonzero(valid))
+    remaining = hole.copy()
+    cross = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    layer_no = 0
+    while remaining.any():
+        layer = remaining & cv2.dilate((~remaining).astype(np.uint8), cross).astype(bool)
+        if not layer.any():  # the whole image is hole: start anywhere
+            layer = remaining
+        lys, lxs = (a.astype(np.int64) for a in np.nonzero(layer))
+        _onion_layer(
+            canvas, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, 2, seed + 31 * layer_no
+        )
+        remaining &= ~layer
+        layer_no += 1
+    return msy, msx
 
 
 class _Level:
@@ -596,7 +712,7 @@ def _synthesise(
     # Pyramid depth: enough that the coarsest hole is about a patch across,
     # but keep a usable image and enough source patches at the top.
     depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
-    want = int(np.ceil(np.log2(max(depth / (2.0 * r), 1.0)))) + 1
+    want = max(int(np.ceil(np.log2(max(depth / (2.0 * r), 1.0)))) + 1, _MIN_LEVELS)
     n_levels = min(want, max_levels)
     if init is not None:
         n_levels = min(n_levels, max(init_levels, 1))
@@ -626,9 +742,14 @@ def _synthesise(
         n_targets = int(_targets(hole_l, r)[0].shape[0])
         coarsest = prev is None
         if coarsest:
-            if init is None:
-                _onion_fill(canvas[:h], hole_l)
             sys_, sxs = _random_valid(n_targets, valid, seed)
+            if init is None:
+                msy, msx = _onion_init(canvas, hole_l, valid, r, seed)
+                # Hole pixels keep their onion matches as the first field.
+                tys, txs = _targets(hole_l, r)[:2]
+                have = msy[tys, txs] >= 0
+                sys_[have] = msy[tys, txs][have]
+                sxs[have] = msx[tys, txs][have]
             iters = 2 * em_iters  # cheap at the top, and decides the layout
         else:
             # Start the hole from the upsampled coarse solution; the field
