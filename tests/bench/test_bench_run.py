@@ -92,3 +92,11 @@ def test_real_clip_loads_at_the_protocol_size(clips_dir: Path) -> None:
     assert clip.frames.shape == (4, 240, 432, 3)
     assert clip.real_masks is not None and clip.real_masks.shape == (4, 240, 432)
     assert clip.motion.camera < 1.0  # a static camera
+
+
+def test_unknown_method_is_a_user_error(clips: Path, tmp_path: Path) -> None:
+    from vidfill.errors import EngineError
+
+    result = CliRunner().invoke(app, ["bench", str(clips), "--methods", "frame,bogus"])
+    assert isinstance(result.exception, EngineError)
+    assert "bogus" in str(result.exception)

@@ -89,8 +89,8 @@ def parse_size(text: str) -> Size:
         width, height = (int(part) for part in text.lower().split("x"))
     except ValueError:
         raise InputError(f"cannot read size {text!r}; expected WIDTHxHEIGHT (432x240)") from None
-    if width < 16 or height < 16:
-        raise InputError(f"size {text!r} is too small; use at least 16x16")
+    if width < 65 or height < 65:  # the protocol's SSIM window is 65x65
+        raise InputError(f"size {text!r} is too small; use at least 65x65")
     return width, height
 
 

@@ -9,6 +9,7 @@ import typer
 
 from vidfill.cli import app
 from vidfill.engines import available_engines
+from vidfill.errors import EngineError
 
 _HELP = {
     "clips_dir": "Folder of clips: <name>/frames/*.jpg, optional <name>/masks/.",
@@ -55,9 +56,8 @@ def bench_command(
     chosen = _names(methods) or available_engines()
     unknown = sorted(set(chosen) - set(available_engines()))
     if unknown:
-        raise typer.BadParameter(
-            f"unknown method {', '.join(unknown)}; choose from {', '.join(available_engines())}",
-            param_hint="--methods",
+        raise EngineError(
+            f"unknown method {', '.join(unknown)}; choose from {', '.join(available_engines())}"
         )
     options = {
         "size": parse_size(size),
