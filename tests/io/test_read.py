@@ -22,10 +22,14 @@ from vidfill.io.read import iter_frames, probe, rate_from_float
         ("clip.webm", "libvpx-vp9"),
         ("clip.avi", "mpeg4"),
         ("clip.mov", "libx264"),
+        ("hevc10.mkv", "libx265"),
+        ("prores10.mov", "prores_ks"),
+        ("clip.mp4", "libsvtav1"),
     ],
 )
 def test_probe_counts_every_frame(video_factory, name: str, codec: str) -> None:
-    path = video_factory(name, frames=7, codec=codec)
+    pix_fmt = {"libx265": "yuv420p10le", "prores_ks": "yuv422p10le"}.get(codec, "yuv420p")
+    path = video_factory(name, frames=7, codec=codec, pix_fmt=pix_fmt)
     info = probe(path)
     assert info.frame_count == 7
     assert (info.width, info.height) == (64, 48)

@@ -39,6 +39,30 @@ def test_rate_count_and_duration_kept(video_factory, tmp_path: Path, rate, suffi
     assert probe(tmp_path / f"out{suffix}").fps == rate
 
 
+@pytest.mark.parametrize(
+    ("codec", "suffix", "expected"),
+    [
+        ("libx264", ".mp4", "h264"),
+        ("libx265", ".mp4", "hevc"),
+        ("libvpx-vp9", ".mkv", "vp9"),
+        ("libsvtav1", ".mp4", "libdav1d"),
+    ],
+)
+def test_codec_choice(
+    video_factory, tmp_path: Path, codec: str, suffix: str, expected: str
+) -> None:
+    source = video_factory("in.mp4", frames=4, audio="aac")
+    result = roundtrip(source, tmp_path / f"out{suffix}", codec=codec, crf=30)
+    assert result["video_codec"] == expected
+    assert len(result["frames"]) == 4
+    # Matroska cannot start before 0, so FFmpeg shifts every stream by the AAC priming
+    # (21 ms) when muxing into .mkv: spacing and audio sync stay exact.
+    times = [t - result["times"][0] for t in result["times"]]
+    assert times == pytest.approx(read_all(source)["times"], abs=1e-6)
+    assert result["times"][0] < 0.025
+    assert [a["codec"] for a in result["audio"]] == ["aac"]
+
+
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
 def test_vfr_timestamps_kept(video_factory, tmp_path: Path, suffix: str) -> None:
     stamps = [0, 40, 120, 160, 280, 300, 400]

@@ -21,7 +21,13 @@ Choices, measured with PyAV 18.1 (FFmpeg 8) on this project's test videos:
   (the reader decoded with the same), and the output carries the input's
   colour tags; untagged input stays untagged. Frame folders are tagged BT.709.
 * Timestamps: every frame gets the source's own pts in the source's time base,
-  so 24000/1001 and variable frame rates come back unchanged.
+  so 24000/1001 and variable frame rates come back unchanged. One exception:
+  Matroska cannot start before 0, so when copied audio starts early (AAC
+  priming, -21 ms) FFmpeg shifts every stream of an .mkv by that much; spacing
+  and audio sync stay exact. .mkv also counts in milliseconds.
+* Audio: every audio stream is packet-copied; a codec the container cannot
+  hold (or that fails to mux, e.g. Opus in .mov) is transcoded to AAC, as is
+  PCM for .mp4. Subtitle and data streams are not carried.
 """
 
 from __future__ import annotations
@@ -441,7 +447,9 @@ def _mux_audio(video_file: Path, info: VideoInfo, destination: Path, *, transcod
         av.open(str(destination), mode="w", options=options) as out,
     ):
         video_stream = video_in.streams.video[0]
-        video_out = out.add_stream_from_template(video_stream)
+        # opaque=True reuses the decoder it was opened with: a new encoder of that name may not
+        # exist (AV1 decodes with libdav1d, which cannot encode).
+        video_out = out.add_stream_from_template(video_stream, opaque=True)
         if info.rotation:
             video_out.set_display_rotation(info.rotation)
         routes: dict[int, _AudioRoute] = {}
