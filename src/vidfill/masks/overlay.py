@@ -37,6 +37,8 @@ MIN_STD = 1.5
 # A scene whose median pixel varies more than this (grey levels) is moving: only
 # then can "constant" pixels without edges be trusted to belong to an overlay.
 MOVING_SCENE = 15.0
+# Looser overlay pieces count only within this distance of a certain one.
+NEIGHBOUR_PX = 40
 
 
 def _components(mask: NDArray[np.bool_], min_area: int) -> tuple[NDArray[np.bool_], list[Box]]:
@@ -78,6 +80,38 @@ def _grow_into_constant(
     accept[0] = False
     grown |= accept[labels]
     return grown
+
+
+def _pieces(
+    std: NDArray[np.float64],
+    sharp: NDArray[np.bool_],
+    threshold: float,
+    scene: float,
+    min_area: int,
+    min_seeds: int,
+    limit: float,
+) -> NDArray[np.bool_]:
+    """Overlay pieces: sharp pixels more constant than ``threshold`` and what they enclose."""
+    seeds = sharp & (std < threshold)
+    # Overlay pixels without edges (a band's flat fill, a logo's interior) are
+    # constant too but a little noisier after compression: a looser limit.
+    constant = std < max(1.5 * threshold, 0.25 * scene)
+    near = dilate(seeds, 4)
+    closed = cv2.morphologyEx(
+        (seeds | (near & constant)).view(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
+    )
+    region = _fill_holes(closed > 0) & (constant | near)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(
+        region.view(np.uint8), connectivity=8
+    )
+    seed_count = np.bincount(labels[seeds], minlength=count)
+    keep = np.zeros(count, bool)
+    for label in range(1, count):
+        area = stats[label, cv2.CC_STAT_AREA]
+        # Scattered static background pixels make small pieces with few sharp, constant
+        # pixels; an overlay's outline gives many. Too large a piece is static scenery.
+        keep[label] = area >= min_area and seed_count[label] >= min_seeds and area <= limit
+    return keep[labels]
 
 
 def detect_overlay(
@@ -142,28 +176,26 @@ def detect_overlay(
     # In a moving scene, a semi-transparent overlay (a caption band at 80%) still lets
     # a fifth of the motion through: "constant" is then relative to the scene's motion.
     scene = float(np.median(std))
-    threshold = max(float(np.clip(0.4 * scene_edges, MIN_STD, MAX_STD)), min(0.2 * scene, 12.0))
-    seeds = sharp & (std < threshold)
-    # Overlay pixels without edges (a band's flat fill, a logo's interior) are
-    # constant too but a little noisier after compression: a looser limit.
-    constant = std < max(1.5 * threshold, 0.25 * scene)
-    near = dilate(seeds, 4)
-    closed = cv2.morphologyEx(
-        (seeds | (near & constant)).view(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8)
-    )
-    region = _fill_holes(closed > 0) & (constant | near)
-    count_, labels, stats, _ = cv2.connectedComponentsWithStats(
-        region.view(np.uint8), connectivity=8
-    )
-    seed_count = np.bincount(labels[seeds], minlength=count_)
+    relative = min(0.2 * scene, 12.0)
     limit = max_share * size[0] * size[1]
-    keep = np.zeros(count_, bool)
-    for label in range(1, count_):
-        area = stats[label, cv2.CC_STAT_AREA]
-        # Scattered static background pixels make small pieces with few sharp, constant
-        # pixels; an overlay's outline gives many. Too large a piece is static scenery.
-        keep[label] = area >= min_area and seed_count[label] >= min_seeds and area <= limit
-    region = keep[labels]
+    strict = _pieces(
+        std, sharp, max(float(np.clip(0.25 * scene_edges, MIN_STD, MAX_STD)), relative),
+        scene, min_area, min_seeds, limit,
+    )
+    # Parts of an overlay whose edges are a little less constant (a logo's text next to
+    # its emblem, blurred by compression) are accepted only next to a strict piece, so
+    # the looser limit does not pick up still scenery elsewhere.
+    loose = _pieces(
+        std, sharp, max(float(np.clip(0.4 * scene_edges, MIN_STD, MAX_STD)), relative),
+        scene, min_area, min_seeds, limit,
+    )
+    count_, labels = cv2.connectedComponents(loose.view(np.uint8), connectivity=8)
+    touching = np.zeros(count_, bool)
+    touching[np.unique(labels[dilate(strict, NEIGHBOUR_PX) & loose])] = True
+    # ...and only when small next to what was found: a large loose piece is scenery.
+    touching &= np.bincount(labels.ravel(), minlength=count_) <= 2 * max(int(strict.sum()), 1)
+    touching[0] = False
+    region = strict | touching[labels]
     if scene > MOVING_SCENE:
         # Opening cuts the thin bridges of chance-constant pixels between a band and
         # flat scenery next to it.
