@@ -251,3 +251,10 @@ def test_make_video_helper_writes_what_it_says(tmp_path: Path) -> None:
     path = make_video(tmp_path / "h.mp4", frames=3, audio="aac")
     facts = read_all(path)
     assert len(facts["frames"]) == 3 and facts["audio"][0]["codec"] == "aac"
+
+
+@pytest.mark.parametrize("audio", [None, "aac"])
+def test_mp4_index_at_the_front(video_factory, tmp_path: Path, audio: str | None) -> None:
+    roundtrip(video_factory("in.mp4", frames=3, audio=audio), tmp_path / "out.mp4")
+    data = (tmp_path / "out.mp4").read_bytes()
+    assert data.index(b"moov") < data.index(b"mdat")  # +faststart: streamable

@@ -339,10 +339,15 @@ class VideoWriter:
             ) from None
 
     def _muxer_options(self) -> dict[str, str]:
-        # Moving the index to the front lets players start before the whole file has loaded.
-        if self.path.suffix.lower() in (".mp4", ".mov"):
+        # Moving the index to the front lets players start before the whole file has loaded;
+        # when an audio pass follows, that pass does it (rewriting twice would be wasted I/O).
+        if self.path.suffix.lower() in (".mp4", ".mov") and not self._adds_audio:
             return {"movflags": "+faststart"}
         return {}
+
+    @property
+    def _adds_audio(self) -> bool:
+        return self.info.has_audio and not self.info.is_folder
 
     def _timing(self, index: int) -> tuple[int, int]:
         """The pts and duration of frame ``index`` in ``self.time_base`` units."""
@@ -390,7 +395,7 @@ class VideoWriter:
         if self.index == 0:
             raise OutputError(f"{self.path}: no frames were written")
         result = self.temp
-        if self.info.has_audio and not self.info.is_folder:
+        if self._adds_audio:
             result = _temp_file(self.path, "mux")
             self.temps.append(result)
             try:
@@ -398,7 +403,7 @@ class VideoWriter:
                     _mux_audio(self.temp, self.info, result, transcode=False)
                 except av.error.FFmpegError as error:
                     # Some pairs the container claims to hold still fail at mux time (Opus in
-                    # .mov, MP3 from .avi in .mp4): AAC goes everywhere.
+                    # .mov): AAC goes everywhere.
                     log.info("%s: copying the audio failed (%s); transcoding to AAC",
                              self.path, error)
                     _mux_audio(self.temp, self.info, result, transcode=True)
