@@ -1,12 +1,231 @@
-"""Exemplar (patch) synthesis engine (placeholder until implemented)."""
+"""Exemplar (patch) synthesis engine: fills that stay still over time.
+
+Synthesising every frame on its own makes the fill boil: each frame invents
+a different texture. This engine avoids that in two ways.
+
+* **Static camera** (the common "remove a logo / caption / watermark" case):
+  the window is collapsed into one *clean plate*. Every pixel that any frame
+  shows (outside its hole) gets the temporal median of the values shown; the
+  pixels no frame shows are synthesised once, on the plate, by
+  :func:`vidfill.fill.patch.fill_patch`. Every frame's hole is then copied
+  from the plate, so a static hole gets the identical fill in every frame.
+  Frames the previous window already finished arrive with an empty hole and
+  count as shown, so a static hole's fill carries over window boundaries
+  unchanged instead of being re-invented.
+* **Moving camera**: each frame is synthesised with the previous frame's
+  result, shifted by the global camera motion, as the starting guess (a warm
+  start of the EM loop at the two finest levels), so the search stays in the
+  same basin from frame to frame. Propagating one keyframe's fill along the
+  optical flow is the flow engine's job; this is the standalone fallback.
+"""
 
 from __future__ import annotations
 
-from vidfill.engines.frame import FrameEngine
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+
+from vidfill.fill.patch import fill_patch
+
+__all__ = ["PatchEngine", "camera_shifts", "clean_plate"]
+
+# Global motion is measured on frames shrunk to about this width: it needs no
+# detail, and DIS gets very cheap.
+_MOTION_WIDTH = 320
 
 
-class PatchEngine(FrameEngine):
-    """Placeholder: behaves as the per-frame baseline until patch synthesis lands."""
+def _small_grey(frame: NDArray[np.uint8], scale: float) -> NDArray[np.uint8]:
+    grey = cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
+    if scale != 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return grey
+
+
+def camera_shifts(
+    frames: NDArray[np.uint8], holes: NDArray[np.bool_], *, chained: bool = False
+) -> NDArray[np.float64]:
+    """Global translation of every frame against the first one, in pixels.
+
+    The median of a dense DIS flow over the known pixels: unlike phase
+    correlation it is not pulled by a large moving region (people walking,
+    a river) as long as the background is most of the frame.
+
+    Parameters
+    ----------
+    frames : ndarray of uint8, shape (T, H, W, 3)
+    holes : ndarray of bool, shape (T, H, W)
+        Pixels ignored for the estimate (the removed object moves on its own).
+    chained : bool
+        Measure each frame against the previous one and accumulate (robust to
+        large motion) instead of against frame 0 directly (exact for small).
+
+    Returns
+    -------
+    ndarray of float64, shape (T, 2)
+        ``(dx, dy)`` such that content at ``p`` in frame 0 is at about
+        ``p + (dx, dy)`` in frame ``t``.
+    """
+    count, _, width = holes.shape
+    scale = min(1.0, _MOTION_WIDTH / width)
+    greys = [_small_grey(f, scale) for f in frames]
+    shifts = np.zeros((count, 2))
+    if min(greys[0].shape) < 16:
+        return shifts
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+    for t in range(1, count):
+        ref = t - 1 if chained else 0
+        flow = dis.calc(greys[ref], greys[t], None)
+        hidden = holes[ref] | holes[t]
+        if scale != 1.0:
+            hidden = cv2.resize(
+                hidden.astype(np.uint8), flow.shape[1::-1], interpolation=cv2.INTER_NEAREST
+            ).astype(bool)
+        use = flow[~hidden] if (~hidden).sum() > 64 else flow.reshape(-1, 2)
+        step = np.median(use, axis=0) / scale
+        shifts[t] = shifts[ref] + step if chained else step
+    return shifts
+
+
+def clean_plate(
+    frames: NDArray[np.uint8], holes: NDArray[np.bool_]
+) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
+    """Temporal median of the values each pixel shows outside its holes.
+
+    Parameters
+    ----------
+    frames : ndarray of uint8, shape (T, H, W, 3)
+        Frames of a static shot.
+    holes : ndarray of bool, shape (T, H, W)
+
+    Returns
+    -------
+    plate : ndarray of uint8, shape (H, W, 3)
+        The background estimate; pixels no frame shows are left as in
+        ``frames[0]``.
+    seen : ndarray of bool, shape (H, W)
+        True where at least one frame shows the pixel.
+    """
+    seen = ~holes.all(axis=0)
+    plate = frames[0].copy()
+    # Only pixels hidden somewhere need a median; elsewhere every frame is
+    # known and the median of the window is still the robust choice, but
+    # outside the holes the orchestrator keeps the input pixels anyway.
+    region = holes.any(axis=0) & seen
+    if region.any():
+        ys, xs = np.nonzero(region)
+        values = frames[:, ys, xs, :].astype(np.float32)  # (T, N, 3)
+        values[holes[:, ys, xs]] = np.nan
+        plate[ys, xs] = np.clip(np.rint(np.nanmedian(values, axis=0)), 0, 255).astype(np.uint8)
+    return plate, seen
+
+
+def _shift(image: NDArray, dx: float, dy: float, *, nearest: bool = False, border=0):
+    """``out(p) = image(p + (dx, dy))``; an exact copy when the shift is zero."""
+    if dx == 0.0 and dy == 0.0:
+        return image.copy()
+    move = np.float32([[1, 0, dx], [0, 1, dy]])
+    flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
+    return cv2.warpAffine(
+        image,
+        move,
+        (image.shape[1], image.shape[0]),
+        flags=flags,
+        borderMode=cv2.BORDER_CONSTANT if nearest else cv2.BORDER_REPLICATE,
+        borderValue=border,
+    )
+
+
+class PatchEngine:
+    """Fill a window by exemplar synthesis, kept still over time.
+
+    Parameters
+    ----------
+    patch_size : int
+        Patch side for :func:`vidfill.fill.patch.fill_patch`.
+    seed : int
+        Random seed of the synthesis (the same for every frame, which also
+        helps frame-to-frame stability).
+    static_threshold : float
+        Largest global shift (pixels, against the window's first frame) for
+        which the shot is treated as one clean plate (aligned by translation).
+    snap : float
+        Shifts smaller than this (pixels) count as exactly zero, so a static
+        shot gets bit-identical fills rather than sub-pixel resampled ones.
+    """
 
     name = "patch"
-    preferred_window = 1
+    preferred_window = 30
+
+    def __init__(
+        self,
+        patch_size: int = 7,
+        seed: int = 0,
+        static_threshold: float = 3.0,
+        snap: float = 0.35,
+    ) -> None:
+        self.patch_size = int(patch_size)
+        self.seed = int(seed)
+        self.static_threshold = float(static_threshold)
+        self.snap = float(snap)
+
+    def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
+        """Return ``frames`` with every hole filled (see the module docstring)."""
+        frames = np.asarray(frames)
+        holes = np.asarray(holes, dtype=bool)
+        out = frames.copy()
+        if not holes.any():
+            return out
+        # Chained pairs see large motion reliably; a direct comparison with
+        # frame 0 is more exact (no drift), but only while the motion is small.
+        chained = camera_shifts(frames, holes, chained=True)
+        if np.abs(chained).max() <= self.static_threshold:
+            shifts = camera_shifts(frames, holes)
+            if np.abs(shifts).max() <= self.static_threshold:
+                shifts[np.hypot(shifts[:, 0], shifts[:, 1]) < self.snap] = 0.0
+                return self._fill_static(frames, holes, shifts, out)
+        return self._fill_moving(frames, holes, chained, out)
+
+    def _fill_static(self, frames, holes, shifts, out):
+        # Bring every frame into frame 0's coordinates; what falls outside a
+        # frame counts as unseen there.
+        aligned = np.empty_like(frames)
+        hidden = np.empty_like(holes)
+        ring = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+        for t, (dx, dy) in enumerate(shifts):
+            aligned[t] = _shift(frames[t], dx, dy)
+            hole = holes[t].astype(np.uint8)
+            if dx != 0.0 or dy != 0.0:
+                # Bilinear resampling mixes a hole pixel into its neighbours.
+                hole = cv2.dilate(hole, ring)
+            hidden[t] = _shift(hole, dx, dy, nearest=True, border=1) > 0
+        plate, seen = clean_plate(aligned, hidden)
+        never = ~seen
+        if never.any():
+            # Sources: what some frame shows. Everything else of the plate is
+            # a real (median) observation, so the synthesis is anchored to it.
+            plate = fill_patch(
+                plate, never, patch_size=self.patch_size, seed=self.seed, source_mask=seen
+            )
+        for t, (dx, dy) in enumerate(shifts):
+            if holes[t].any():
+                back = _shift(plate, -dx, -dy)
+                out[t][holes[t]] = back[holes[t]]
+        return out
+
+    def _fill_moving(self, frames, holes, shifts, out):
+        prev: int | None = None
+        for t in range(frames.shape[0]):
+            if not holes[t].any():
+                prev = t
+                continue
+            init = None
+            if prev is not None:
+                # Move the previous result with the camera so the guess lies
+                # where its content now is.
+                dx, dy = shifts[t] - shifts[prev]
+                init = _shift(out[prev], -dx, -dy)
+            out[t] = fill_patch(
+                frames[t], holes[t], patch_size=self.patch_size, seed=self.seed, init=init
+            )
+            prev = t
+        return out

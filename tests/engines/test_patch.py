@@ -1,0 +1,98 @@
+"""The patch engine: still fills for still shots, contracts of fill_window."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from tests.helpers import textured_frames
+
+from vidfill.engines import get_engine
+from vidfill.engines.patch import PatchEngine, camera_shifts, clean_plate
+
+
+def _static_shot(count: int = 6, seed: int = 0) -> np.ndarray:
+    """A still textured background with a little sensor noise per frame."""
+    base = textured_frames(1, 48, 64, seed=seed)[0]
+    rng = np.random.default_rng(seed + 1)
+    noise = rng.integers(-2, 3, (count, *base.shape))
+    return np.clip(base[None].astype(int) + noise, 0, 255).astype(np.uint8)
+
+
+def _box(count: int, shape: tuple[int, int], y0: int, y1: int, x0: int, x1: int) -> np.ndarray:
+    holes = np.zeros((count, *shape), bool)
+    holes[:, y0:y1, x0:x1] = True
+    return holes
+
+
+def test_registered_under_its_name() -> None:
+    engine = get_engine("patch")
+    assert isinstance(engine, PatchEngine)
+    assert engine.name == "patch" and engine.preferred_window > 1
+
+
+def test_static_shot_static_mask_gives_identical_fills() -> None:
+    frames = _static_shot()
+    holes = _box(len(frames), frames.shape[1:3], 14, 34, 20, 44)
+    out = PatchEngine().fill_window(frames, holes)
+    assert out.shape == frames.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[~holes], frames[~holes])
+    for t in range(1, len(out)):
+        np.testing.assert_array_equal(out[t][holes[t]], out[0][holes[0]])
+
+
+def test_finished_leading_frames_carry_the_fill_over() -> None:
+    frames = _static_shot()
+    holes = _box(len(frames), frames.shape[1:3], 14, 34, 20, 44)
+    first = PatchEngine(seed=1).fill_window(frames, holes)
+    # Next window: two finished frames of the last one lead, hole empty there.
+    frames2 = np.concatenate([first[-2:], _static_shot(4, seed=0)])
+    holes2 = holes[: len(frames2)].copy()
+    holes2[:2] = False
+    out = PatchEngine(seed=7).fill_window(frames2, holes2)
+    for t in range(2, len(out)):
+        np.testing.assert_array_equal(out[t][holes2[t]], first[-1][holes[-1]])
+
+
+def test_static_shot_moving_mask_uses_revealed_background() -> None:
+    frames = _static_shot(8)
+    holes = np.zeros(frames.shape[:3], bool)
+    for t in range(len(frames)):
+        holes[t, 10:30, 4 + 6 * t : 16 + 6 * t] = True  # an object walking right
+    blank = frames.copy()
+    blank[holes] = 0
+    out = PatchEngine().fill_window(blank, holes)
+    # Every hidden pixel is shown by some other frame: the fill is the background.
+    error = np.abs(out.astype(int) - frames)[holes]
+    assert error.mean() < 3.0
+
+
+def test_moving_camera_fills_every_frame_and_keeps_known_pixels() -> None:
+    frames = np.stack(textured_frames(4, 48, 64, seed=3, shift=5))
+    holes = _box(len(frames), frames.shape[1:3], 16, 30, 24, 40)
+    shifts = camera_shifts(frames, np.zeros_like(holes), chained=True)
+    assert abs(shifts[-1, 0] + 15) < 1.5  # content moves left by 5 px a frame
+    out = PatchEngine().fill_window(frames, holes)
+    np.testing.assert_array_equal(out[~holes], frames[~holes])
+    assert (out[holes] != 0).any()
+
+
+def test_border_touching_hole_and_empty_window() -> None:
+    frames = _static_shot(3)
+    holes = np.zeros(frames.shape[:3], bool)
+    holes[:, :12, :16] = True
+    out = PatchEngine().fill_window(frames, holes)
+    np.testing.assert_array_equal(out[~holes], frames[~holes])
+    nothing = PatchEngine().fill_window(frames, np.zeros_like(holes))
+    np.testing.assert_array_equal(nothing, frames)
+
+
+def test_clean_plate_is_the_median_of_what_is_shown() -> None:
+    frames = np.zeros((3, 4, 4, 3), np.uint8)
+    frames[:, 1, 1] = [[10] * 3, [200] * 3, [30] * 3]
+    holes = np.zeros((3, 4, 4), bool)
+    holes[1, 1, 1] = True  # the 200 is the object
+    holes[:, 3, 3] = True  # never shown
+    plate, seen = clean_plate(frames, holes)
+    assert plate[1, 1, 0] == 20
+    assert not seen[3, 3] and seen[1, 1]
+    assert cv2.countNonZero((~seen).astype(np.uint8)) == 1
