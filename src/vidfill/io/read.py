@@ -118,7 +118,8 @@ def _probe_folder(path: Path, fps: float) -> VideoInfo:
     )
     if not names:
         raise InputError(
-            f"{path}: folder holds no frames (expected {', '.join(sorted(FRAME_SUFFIXES))} files)"
+            f"{path}: folder holds no png/jpg frames "
+            f"(looked for {', '.join(sorted(FRAME_SUFFIXES))} files)"
         )
     width, height = _image_size(path / names[0])
     # Reading only the image headers keeps this check cheap, and a size mismatch is reported

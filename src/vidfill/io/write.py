@@ -93,7 +93,7 @@ def check_output_path(path: Path, inputs: list[Path], *, overwrite: bool) -> Non
             continue
         source = Path(source).resolve()
         if resolved == source:
-            raise OutputError(f"{path}: output is the same path as the input {source}")
+            raise OutputError(f"{path}: output is the same path as an input; choose another")
         if resolved in source.parents:
             raise OutputError(f"{path}: output folder contains the input {source}")
         if source in resolved.parents:
