@@ -47,6 +47,9 @@ class VideoInfo:
         Display rotation in degrees carried by the input (0, 90, 180, 270).
     has_audio : bool
         Whether the input has at least one audio stream.
+    video_stream : int
+        Which of the file's video streams holds the video (cover art and
+        thumbnails are skipped), counted among video streams only.
     frame_names : tuple of str
         File names of the frames for a frame folder; empty for a video file.
     last_duration : int
@@ -73,6 +76,7 @@ class VideoInfo:
     pts: tuple[int, ...] = field(default=(), repr=False)
     rotation: int = 0
     has_audio: bool = False
+    video_stream: int = 0
     frame_names: tuple[str, ...] = field(default=(), repr=False)
     last_duration: int = 0
     sample_aspect_ratio: Fraction | None = None

@@ -9,6 +9,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+from av.stream import Disposition
 
 from tests.io.media import pattern
 from vidfill.io.read import iter_frames, probe, rate_from_float
@@ -114,3 +115,25 @@ def test_folder_sizes_read_from_jpeg_headers(tmp_path: Path) -> None:
 )
 def test_rate_from_float(value: float, expected: Fraction) -> None:
     assert rate_from_float(value) == expected
+
+
+def test_cover_art_is_not_taken_for_the_video(tmp_path: Path) -> None:
+    path = tmp_path / "cover.mp4"
+    with av.open(str(path), "w") as out:
+        cover = out.add_stream("mjpeg", rate=1)
+        cover.width = cover.height = 32
+        cover.pix_fmt = "yuvj420p"
+        cover.disposition = Disposition.attached_pic
+        video = out.add_stream("libx264", rate=25)
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        picture = av.VideoFrame.from_ndarray(np.zeros((32, 32, 3), np.uint8), format="rgb24")
+        out.mux(cover.encode(picture))
+        out.mux(cover.encode(None))
+        for index in range(5):
+            frame = av.VideoFrame.from_ndarray(pattern(index, 48, 64), format="rgb24")
+            frame.pts = index
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    info = probe(path)
+    assert (info.width, info.height, info.frame_count) == (64, 48, 5)
+    assert [f.shape for f in iter_frames(info)] == [(48, 64, 3)] * 5

@@ -20,6 +20,7 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+from av.stream import Disposition
 from numpy.typing import NDArray
 
 from vidfill.errors import InputError, InputNotFoundError
@@ -214,15 +215,15 @@ def _reason(error: BaseException) -> str:
 def _probe_video(path: Path) -> VideoInfo:
     container = _open_container(path)
     with container:
-        if not container.streams.video:
+        position = _pick_video_stream(container)
+        if position is None:
             raise InputError(f"{path}: holds no video stream")
-        stream = container.streams.video[0]
+        stream = container.streams.video[position]
         # A packet count is the only reliable frame count: stream.frames is 0 for mkv/webm,
         # and deriving it from duration * rate is wrong for variable frame rate.
         stamps: list[int] = []
         durations: dict[int, int] = {}
         first_frame: av.VideoFrame | None = None
-        position = 0
         try:
             for packet in container.demux(stream):
                 if not packet.size or packet.is_discard:
@@ -230,8 +231,7 @@ def _probe_video(path: Path) -> VideoInfo:
                 stamp = packet.pts if packet.pts is not None else packet.dts
                 if stamp is None:
                     # Raw streams with no timestamps at all: number frames in order.
-                    stamp = position
-                position += 1
+                    stamp = len(stamps)
                 stamps.append(stamp)
                 durations[stamp] = packet.duration or 0
                 if first_frame is None:
@@ -270,6 +270,7 @@ def _probe_video(path: Path) -> VideoInfo:
             time_base=time_base,
             pts=tuple(stamps),
             rotation=int(first_frame.rotation) % 360,
+            video_stream=position,
             has_audio=bool(container.streams.audio),
             last_duration=last_duration,
             sample_aspect_ratio=Fraction(aspect) if aspect and aspect != 1 else None,
@@ -280,6 +281,19 @@ def _probe_video(path: Path) -> VideoInfo:
             color_trc=first_frame.color_trc,
             color_range=first_frame.color_range,
         )
+
+
+def _pick_video_stream(container: av.container.InputContainer) -> int | None:
+    """Position in ``streams.video`` of the real video, skipping cover art and thumbnails."""
+    moving = [
+        index
+        for index, stream in enumerate(container.streams.video)
+        if not stream.disposition & (Disposition.attached_pic | Disposition.timed_thumbnails)
+    ]
+    if not moving:
+        return None
+    defaults = [i for i in moving if container.streams.video[i].disposition & Disposition.default]
+    return (defaults or moving)[0]
 
 
 def _nominal_rate(
@@ -317,7 +331,7 @@ def iter_frames(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:
         return
     container = _open_container(info.path)
     with container:
-        stream = container.streams.video[0]
+        stream = container.streams.video[info.video_stream]
         stream.thread_type = "AUTO"
         index = 0
         try:
