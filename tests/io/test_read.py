@@ -137,3 +137,18 @@ def test_cover_art_is_not_taken_for_the_video(tmp_path: Path) -> None:
     info = probe(path)
     assert (info.width, info.height, info.frame_count) == (64, 48, 5)
     assert [f.shape for f in iter_frames(info)] == [(48, 64, 3)] * 5
+
+
+def test_pick_video_stream_skips_pictures_and_prefers_default() -> None:
+    from types import SimpleNamespace
+
+    from vidfill.io.read import _pick_video_stream
+
+    def fake(*dispositions: Disposition) -> SimpleNamespace:
+        streams = [SimpleNamespace(disposition=d) for d in dispositions]
+        return SimpleNamespace(streams=SimpleNamespace(video=streams))
+
+    none = Disposition(0)
+    assert _pick_video_stream(fake(Disposition.attached_pic, none)) == 1
+    assert _pick_video_stream(fake(none, Disposition.default)) == 1
+    assert _pick_video_stream(fake(Disposition.attached_pic)) is None
