@@ -137,11 +137,16 @@ def test_lossless_is_bit_exact(video_factory, tmp_path: Path, codec: str, suffix
     assert all(np.array_equal(a, b) for a, b in zip(frames, back, strict=True))
 
 
-@pytest.mark.parametrize("audio", [None, "aac"])
-def test_rotation_kept(video_factory, tmp_path: Path, audio: str | None) -> None:
-    source = video_factory("phone.mp4", rotation=90, audio=audio)
-    result = roundtrip(source, tmp_path / "out.mp4")
-    assert result["rotation"] == 90
+@pytest.mark.parametrize(
+    ("rotation", "audio", "suffix"),
+    [(90, None, ".mp4"), (90, "aac", ".mp4"), (270, "aac", ".mkv"), (180, None, ".mov")],
+)
+def test_rotation_kept(
+    video_factory, tmp_path: Path, rotation: int, audio: str | None, suffix: str
+) -> None:
+    source = video_factory("phone.mp4", rotation=rotation, audio=audio)
+    result = roundtrip(source, tmp_path / f"out{suffix}")
+    assert result["rotation"] % 360 == rotation
     assert result["frames"][0].shape == (48, 64, 3)  # pixels stay as stored
 
 
