@@ -152,3 +152,23 @@ def test_pick_video_stream_skips_pictures_and_prefers_default() -> None:
     assert _pick_video_stream(fake(Disposition.attached_pic, none)) == 1
     assert _pick_video_stream(fake(none, Disposition.default)) == 1
     assert _pick_video_stream(fake(Disposition.attached_pic)) is None
+
+
+def test_jpeg_exif_orientation_does_not_break_the_size_check(tmp_path: Path) -> None:
+    import struct
+
+    # A minimal EXIF block saying "rotate 90 degrees" (orientation 6).
+    tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", 1)
+    tiff += struct.pack("<HHIHH", 0x0112, 3, 1, 6, 0) + struct.pack("<I", 0)
+    exif = b"Exif\x00\x00" + tiff
+    app1 = b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index in range(2):
+        ok, data = cv2.imencode(".jpg", np.full((10, 20, 3), 100, np.uint8))
+        assert ok
+        raw = data.tobytes()
+        (folder / f"{index}.jpg").write_bytes(raw[:2] + app1 + raw[2:])
+    info = probe(folder)
+    assert (info.width, info.height) == (20, 10)
+    assert [f.shape for f in iter_frames(info)] == [(10, 20, 3)] * 2

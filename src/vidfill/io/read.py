@@ -356,7 +356,9 @@ def iter_frames(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:
 
 def _iter_folder(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:
     for name in info.frame_names:
-        image = cv2.imread(str(info.path / name), cv2.IMREAD_COLOR)
+        # Frames are taken as stored, like video frames: an EXIF orientation tag would make
+        # one JPEG's size disagree with the header sizes checked by probe().
+        image = cv2.imread(str(info.path / name), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
         if image is None:
             raise InputError(f"{info.path / name}: not a readable image")
         if image.shape[:2] != info.size:
