@@ -230,7 +230,7 @@ def test_lossless_with_a_lossy_only_codec(video_factory, tmp_path: Path) -> None
     info = probe(video_factory("in.mp4", frames=2))
     path = tmp_path / "out.mp4"
     expected = (
-        "--lossless works with --codec libx264 (encoded as libx264rgb) or ffv1, not libvpx-vp9"
+        "--lossless works with --codec libx264 (the default), libx264rgb or ffv1, not libvpx-vp9"
     )
     with pytest.raises(OutputError, match=message(path, expected)):
         open_output(path, info, codec="libvpx-vp9", lossless=True)

@@ -122,9 +122,19 @@ def test_odd_size_kept_without_scaling(video_factory, tmp_path: Path, suffix: st
     assert np.abs(result["frames"][0].astype(int) - original[0]).mean() < 3
 
 
-@pytest.mark.parametrize("codec", ["libx264", "ffv1"])
-@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
-def test_lossless_is_bit_exact(video_factory, tmp_path: Path, codec: str, suffix: str) -> None:
+@pytest.mark.parametrize(
+    ("codec", "suffix", "expected"),
+    [
+        ("libx264", ".mp4", "h264"),  # libx264rgb
+        ("libx264", ".mov", "h264"),
+        ("libx264", ".mkv", "ffv1"),
+        ("libx264rgb", ".mkv", "h264"),
+        ("ffv1", ".mp4", "ffv1"),
+    ],
+)
+def test_lossless_is_bit_exact(
+    video_factory, tmp_path: Path, codec: str, suffix: str, expected: str
+) -> None:
     info = probe(video_factory("in.mp4", frames=3, size=(33, 21), pix_fmt="yuv444p"))
     rng = np.random.default_rng(5)
     frames = [rng.integers(0, 256, (21, 33, 3), dtype=np.uint8) for _ in range(3)]
@@ -132,7 +142,9 @@ def test_lossless_is_bit_exact(video_factory, tmp_path: Path, codec: str, suffix
     with open_output(output, info, codec=codec, lossless=True, preset="ultrafast") as writer:
         for frame in frames:
             writer.write(frame)
-    back = read_all(output)["frames"]
+    result = read_all(output)
+    assert result["video_codec"] == expected
+    back = result["frames"]
     assert len(back) == 3
     assert all(np.array_equal(a, b) for a, b in zip(frames, back, strict=True))
 
