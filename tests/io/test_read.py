@@ -172,3 +172,18 @@ def test_jpeg_exif_orientation_does_not_break_the_size_check(tmp_path: Path) -> 
     info = probe(folder)
     assert (info.width, info.height) == (20, 10)
     assert [f.shape for f in iter_frames(info)] == [(10, 20, 3)] * 2
+
+
+def test_raw_stream_without_timestamps_and_a_size_change(tmp_path: Path) -> None:
+    from tests.io.media import make_video
+
+    first = make_video(tmp_path / "a.h264", frames=3, size=(64, 48))
+    second = make_video(tmp_path / "b.h264", frames=4, size=(32, 24))
+    joined = tmp_path / "joined.h264"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    info = probe(joined)
+    assert info.frame_count == 7
+    # No timestamps in the file: frames are spaced at the nominal rate.
+    assert [p * info.time_base for p in info.pts] == [Fraction(i, 25) for i in range(7)]
+    # Frames after the size change come out at the first size, which masks and output expect.
+    assert [f.shape for f in iter_frames(info)] == [(48, 64, 3)] * 7

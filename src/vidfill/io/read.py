@@ -30,9 +30,8 @@ log = logging.getLogger("vidfill")
 
 FRAME_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"})
 
-# FFmpeg's AVColorSpace / AVColorPrimaries / AVColorTransferCharacteristic value 2 and
-# AVColorRange value 0 mean "unspecified"; 1 is BT.709 and MPEG (limited) range.
-_UNSPECIFIED = 2
+# FFmpeg's AVColorSpace / AVColorPrimaries / AVColorTransferCharacteristic and AVColorRange
+# values: 1 is BT.709 and MPEG (limited) range.
 _BT709 = 1
 _MPEG_RANGE = 1
 
@@ -224,14 +223,16 @@ def _probe_video(path: Path) -> VideoInfo:
         stamps: list[int] = []
         durations: dict[int, int] = {}
         first_frame: av.VideoFrame | None = None
+        numbered = False
         try:
             for packet in container.demux(stream):
                 if not packet.size or packet.is_discard:
                     continue
                 stamp = packet.pts if packet.pts is not None else packet.dts
                 if stamp is None:
-                    # Raw streams with no timestamps at all: number frames in order.
+                    # Raw streams (.h264) carry no timestamps at all: number frames in order.
                     stamp = len(stamps)
+                    numbered = True
                 stamps.append(stamp)
                 durations[stamp] = packet.duration or 0
                 if first_frame is None:
@@ -249,7 +250,7 @@ def _probe_video(path: Path) -> VideoInfo:
             raise InputError(f"{path}: no frame of the video stream can be decoded")
         stamps.sort()
         time_base = Fraction(stream.time_base) if stream.time_base else None
-        if time_base is None or len(set(stamps)) != len(stamps):
+        if time_base is None or numbered or len(set(stamps)) != len(stamps):
             # Duplicate or missing timestamps cannot be written back; fall back to CFR.
             time_base = None
         rate = _nominal_rate(stream, stamps, time_base)
@@ -263,8 +264,9 @@ def _probe_video(path: Path) -> VideoInfo:
         aspect = stream.sample_aspect_ratio or context.sample_aspect_ratio
         return VideoInfo(
             path=path,
-            width=context.width or first_frame.width,
-            height=context.height or first_frame.height,
+            # The decoded size, which is what the frames will have.
+            width=first_frame.width,
+            height=first_frame.height,
             frame_count=len(stamps),
             fps=rate,
             time_base=time_base,
@@ -336,10 +338,14 @@ def iter_frames(info: VideoInfo) -> Iterator[NDArray[np.uint8]]:
         index = 0
         try:
             for frame in container.decode(stream):
+                size: dict[str, int] = {}
+                if (frame.width, frame.height) != (info.width, info.height):
+                    # A stream that changes resolution midway: keep every frame the size the
+                    # masks and the output were set up for.
+                    size = {"width": info.width, "height": info.height}
                 # Passing the range explicitly makes full-range (JPEG) sources decode as such.
                 yield frame.to_ndarray(
-                    format="rgb24",
-                    src_color_range=frame.color_range or None,
+                    format="rgb24", src_color_range=frame.color_range or None, **size
                 )
                 index += 1
         except av.error.FFmpegError as error:
