@@ -36,6 +36,7 @@ def make_video(
     rotation: int = 0,
     colour: int | None = None,
     aspect: Fraction | None = None,
+    audio_start: float = 0.0,
 ) -> Path:
     """Write a test video; returns ``path``.
 
@@ -44,7 +45,8 @@ def make_video(
     ``"libopus"``...) for a 440 Hz stereo sine as long as the video unless
     ``audio_seconds`` says otherwise, on ``audio_tracks`` streams. ``colour``
     tags matrix, primaries and transfer with one FFmpeg enum value (1 = BT.709);
-    ``aspect`` sets the sample (pixel) aspect ratio.
+    ``aspect`` sets the sample (pixel) aspect ratio; ``audio_start`` delays
+    the audio (seconds).
     """
     width, height = size
     rate = Fraction(rate)
@@ -82,11 +84,13 @@ def make_video(
             seconds = audio_seconds if audio_seconds is not None else float(
                 (pts[-1] - pts[0]) * time_base + 1 / rate
             )
-            _write_sine(out, sound, seconds)
+            _write_sine(out, sound, seconds, audio_start)
     return path
 
 
-def _write_sine(out: av.container.OutputContainer, sound: av.AudioStream, seconds: float) -> None:
+def _write_sine(
+    out: av.container.OutputContainer, sound: av.AudioStream, seconds: float, begin: float
+) -> None:
     sample_rate = 48000
     total = int(round(seconds * sample_rate))
     block = sound.codec_context.frame_size or 1024
@@ -98,7 +102,7 @@ def _write_sine(out: av.container.OutputContainer, sound: av.AudioStream, second
             np.ascontiguousarray(np.stack([wave, wave])), format="fltp", layout="stereo"
         )
         frame.sample_rate = sample_rate
-        frame.pts = start
+        frame.pts = start + round(begin * sample_rate)
         frame.time_base = Fraction(1, sample_rate)
         out.mux(sound.encode(frame))
     out.mux(sound.encode(None))

@@ -275,3 +275,20 @@ def test_mp4_index_at_the_front(video_factory, tmp_path: Path, audio: str | None
     roundtrip(video_factory("in.mp4", frames=3, audio=audio), tmp_path / "out.mp4")
     data = (tmp_path / "out.mp4").read_bytes()
     assert data.index(b"moov") < data.index(b"mdat")  # +faststart: streamable
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_late_starting_clock_is_moved_to_zero(video_factory, tmp_path: Path, suffix: str) -> None:
+    # Camera .ts/.m2ts files start their clock anywhere; an .mp4 starting 5 s late would show
+    # 5 s of nothing first. Both streams move by the same amount, so sync is kept.
+    stamps = [5000 + 40 * i for i in range(10)]
+    source = video_factory(
+        "cam.mkv", frames=10, pts=stamps, time_base=Fraction(1, 1000), audio="aac",
+        audio_start=5.0,
+    )
+    info = probe(source)
+    assert info.start_time == pytest.approx(5.0, abs=0.03)
+    result = roundtrip(source, tmp_path / f"out{suffix}")
+    gap = 5.0 - float(info.start_time)
+    assert result["times"] == pytest.approx([gap + 0.04 * i for i in range(10)], abs=1e-3)
+    assert result["duration"] == pytest.approx(0.4 + gap, abs=0.03)

@@ -275,6 +275,7 @@ def _probe_video(path: Path) -> VideoInfo:
             video_stream=position,
             has_audio=bool(container.streams.audio),
             last_duration=last_duration,
+            start_time=_start_time(container),
             sample_aspect_ratio=Fraction(aspect) if aspect and aspect != 1 else None,
             codec=context.name or "",
             pix_fmt=context.pix_fmt or "",
@@ -283,6 +284,15 @@ def _probe_video(path: Path) -> VideoInfo:
             color_trc=first_frame.color_trc,
             color_range=first_frame.color_range,
         )
+
+
+def _start_time(container: av.container.InputContainer) -> Fraction:
+    # Only a clock that starts late is removed. A negative start is AAC priming (-21 ms) or
+    # B-frame delay, which the output containers store as they are.
+    start = container.start_time
+    if start is None or start <= 0:
+        return Fraction(0)
+    return Fraction(start, av.time_base)
 
 
 def _pick_video_stream(container: av.container.InputContainer) -> int | None:

@@ -297,7 +297,8 @@ class VideoWriter:
             if fps is not None:
                 log.warning("--fps applies to frame folders; %s keeps its own timing", info.path)
             self.time_base = info.time_base
-            self.pts: tuple[int, ...] = info.pts
+            shift = round(info.start_time / info.time_base)
+            self.pts: tuple[int, ...] = tuple(stamp - shift for stamp in info.pts)
             self.step = info.last_duration or 1
             rate = info.fps
         else:
@@ -470,11 +471,15 @@ def _mux_audio(video_file: Path, info: VideoInfo, destination: Path, *, transcod
             codec = stream.codec.canonical_name
             if not transcode and _audio_fits(out, suffix, codec):
                 target = out.add_stream_from_template(stream)
-                routes[stream.index] = _AudioRoute(stream, target, recode=False)
+                routes[stream.index] = _AudioRoute(
+                    stream, target, recode=False, start=info.start_time
+                )
             else:
                 log.info("%s: transcoding %s audio to AAC for %s", info.path, codec, suffix)
                 target = out.add_stream("aac", rate=stream.rate, layout=stream.layout.name)
-                routes[stream.index] = _AudioRoute(stream, target, recode=True)
+                routes[stream.index] = _AudioRoute(
+                    stream, target, recode=True, start=info.start_time
+                )
             if stream.language:
                 target.metadata["language"] = stream.language
         sources = [
@@ -495,11 +500,19 @@ class _AudioRoute:
     """One source audio stream on its way into the output: packet copy or AAC transcode."""
 
     def __init__(
-        self, source: av.audio.stream.AudioStream, target: av.stream.Stream, *, recode: bool
+        self,
+        source: av.audio.stream.AudioStream,
+        target: av.stream.Stream,
+        *,
+        recode: bool,
+        start: Fraction,
     ) -> None:
         self.source = source
         self.target = target
         self.recode = recode
+        self.start = start
+        # The same shift the video got, in this stream's units.
+        self.shift = round(start / source.time_base) if source.time_base else 0
         self.last_dts: int | None = None
         self.next_pts: int | None = None
 
@@ -509,6 +522,11 @@ class _AudioRoute:
             for frame in packet.decode():
                 self._encode(out, frame)
             return
+        if self.shift:
+            if packet.pts is not None:
+                packet.pts -= self.shift
+            if packet.dts is not None:
+                packet.dts -= self.shift
         if packet.dts is not None:
             # Muxers reject a dts that does not increase; AVI and some MKV audio has such
             # repeats. Nudge it forward by one tick, as the ffmpeg command line does.
@@ -524,7 +542,7 @@ class _AudioRoute:
         # Decoded timestamps can step backwards (the reason a copy failed); counting samples
         # from the first frame gives the encoder the continuous clock it needs.
         if self.next_pts is None:
-            start = frame.pts * frame.time_base if frame.pts is not None else 0
+            start = frame.pts * frame.time_base - self.start if frame.pts is not None else 0
             self.next_pts = round(start * frame.sample_rate)
         frame.pts = self.next_pts
         frame.time_base = Fraction(1, frame.sample_rate)
