@@ -23,6 +23,7 @@ from vidfill.io.read import iter_frames, probe, rate_from_float
         ("clip.webm", "libvpx-vp9"),
         ("clip.avi", "mpeg4"),
         ("clip.mov", "libx264"),
+        ("clip.ts", "libx264"),
         ("hevc10.mkv", "libx265"),
         ("prores10.mov", "prores_ks"),
         ("clip.mp4", "libsvtav1"),
