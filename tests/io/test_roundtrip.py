@@ -240,6 +240,13 @@ def test_overwrite_replaces_file_and_folder(video_factory, tmp_path: Path) -> No
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out.mp4", "src"]
 
 
+def test_folder_output_replaces_a_file(video_factory, tmp_path: Path) -> None:
+    (tmp_path / "out").write_bytes(b"old file")
+    roundtrip(video_factory("in.mp4", frames=2), tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["00000.png", "00001.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src"]
+
+
 def test_input_never_modified(video_factory, tmp_path: Path) -> None:
     source = video_factory("in.mp4", frames=4, audio="aac")
     before = hashlib.sha256(source.read_bytes()).hexdigest()

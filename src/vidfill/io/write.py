@@ -141,9 +141,10 @@ def _temp_file(path: Path, tag: str) -> Path:
 def _replace(temp: Path, path: Path) -> None:
     """Move a finished file or folder onto ``path``, replacing what is there."""
     aside: Path | None = None
-    if path.is_dir() and not path.is_symlink():
-        # os.replace cannot replace a non-empty folder: move the old one aside first and
-        # delete it only once the new one is in place.
+    old_is_folder = path.is_dir() and not path.is_symlink()
+    if old_is_folder or (temp.is_dir() and (path.exists() or path.is_symlink())):
+        # os.replace cannot replace a non-empty folder, nor a file by a folder: move the old
+        # one aside first and delete it only once the new one is in place.
         aside = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
         os.replace(path, aside / path.name)
     try:
