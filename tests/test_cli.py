@@ -162,3 +162,27 @@ def test_preview_tints_the_mask_instead_of_filling(
     original, result = read_folder(clip)[0], read_folder(out)[0]
     assert np.array_equal(original[:10], result[:10])
     assert result[12:18, 22:28, 0].mean() > original[12:18, 22:28, 0].mean()
+
+
+def test_track_box_removes_a_moving_object_marked_once(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    background = np.full((96, 128, 3), 90, np.uint8)
+    background += rng.integers(0, 20, background.shape, dtype=np.uint8)
+    frames = []
+    for index in range(8):
+        frame = background.copy()
+        x = 20 + 6 * index
+        frame[30:54, x : x + 24] = (250, 40, 40)
+        frame[38:46, x + 8 : x + 16] = (20, 200, 20)
+        frames.append(frame)
+    clip = write_folder(tmp_path / "frames", frames)
+    out = tmp_path / "out"
+    assert run_cli("remove", str(clip), "--track-box", "20,30,24,24@0", "-o", str(out), "-q",
+                   "--method", "frame") == 0
+    results = read_folder(out)
+    for index, result in enumerate(results):
+        x = 20 + 6 * index
+        object_pixels = result[32:52, x + 2 : x + 22].reshape(-1, 3).astype(int)
+        # The red object is gone: its pixels now look like the grey background.
+        assert np.abs(object_pixels - 100).mean() < 30
+        assert np.array_equal(result[80:], frames[index][80:])

@@ -103,12 +103,26 @@ def parse_position(text: str | int | None, fps: float) -> int | None:
         raise MaskError(f"cannot read {text!r} as a frame number or a time") from None
 
 
+def _tracker(
+    path: Path, info: VideoInfo, box: Box, at: int
+) -> Callable[[], Iterator[NDArray[np.bool_]]]:
+    """A factory of per-frame masks of the object in ``box`` on frame ``at`` (checked now)."""
+    from vidfill.masks.make import track_masks
+    from vidfill.masks.sources import check_box
+
+    check_box(box, info.size)
+    if not 0 <= at < info.frame_count:
+        raise MaskError(f"--track-box frame {at} is outside the video's {info.frame_count} frames")
+    return lambda: track_masks(path, box, at)
+
+
 def remove(
     input: str | Path,
     output: str | Path,
     *,
     mask: str | Path | None = None,
     boxes: Sequence[Box] = (),
+    track_boxes: Sequence[tuple[Box, int]] = (),
     dilate: int = DEFAULT_DILATE,
     method: str = DEFAULT_ENGINE,
     start: str | int | None = None,
@@ -154,6 +168,7 @@ def remove(
         size=info.size,
         frame_count=info.frame_count,
         boxes=boxes,
+        tracked=[_tracker(input_path, info, box, at) for box, at in track_boxes],
         dilate_radius=dilate,
         start=first,
         end=last,
@@ -171,7 +186,7 @@ def remove(
         on_start(info)
     if preview:
         results: Iterable[NDArray[np.uint8]] = (
-            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks)
+            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks, strict=True)
         )
     else:
         settings = WindowSettings.for_length(window or engine.preferred_window)

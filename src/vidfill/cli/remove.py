@@ -11,39 +11,95 @@ from vidfill.api import DEFAULT_DILATE, remove
 from vidfill.cli import app, configure_logging
 from vidfill.cli.progress import frame_progress
 from vidfill.engines import DEFAULT_ENGINE, available_engines
+from vidfill.errors import MaskError
 from vidfill.masks.sources import parse_box
+
+HELP = {
+    "input": "Video file (mp4, mov, mkv, avi, webm...) or folder of frames.",
+    "output": "Output video (.mp4/.mkv/.mov) or folder for PNG frames.",
+    "mask": (
+        "Mask folder (one image per frame), one image (static mask) or a mask video. "
+        "White = remove."
+    ),
+    "box": "Rectangle X,Y,W,H to remove in every frame; repeatable, adds to -m.",
+    "track_box": (
+        "Object to track: X,Y,W,H[@FRAME], a box around it on frame FRAME (default 0); "
+        "its per-frame masks add to -m. Repeatable."
+    ),
+    "dilate": (
+        "Grow the mask by N pixels. Masks drawn tight to an object miss its blurred, "
+        "anti-aliased edge and compression halo; copying even one of those pixels leaves "
+        "a visible outline."
+    ),
+    "method": (
+        f"Fill engine: {', '.join(available_engines())}. 'frame' is the naive per-frame baseline."
+    ),
+    "start": (
+        "First frame to process: a frame number, seconds ('4.5s') or m:s ('1:02.5'). "
+        "Earlier frames pass through untouched."
+    ),
+    "end": "Frame (or time) to stop before; later frames pass through untouched.",
+    "preview": "Write the input with the mask overlaid instead of filling, to check the mask.",
+    "overwrite": "Replace the output if it exists.",
+    "codec": "Video codec for file output (FFmpeg encoder name).",
+    "crf": "Constant rate factor for H.264/H.265 (lower = better quality, larger file).",
+    "lossless": "Encode without loss (FFV1 in .mkv, RGB H.264 in .mp4/.mov).",
+    "preset": "Encoder speed preset (ultrafast ... veryslow).",
+    "fps": "Frame rate of a frame-folder input when written to a video (default 25).",
+    "window": "Frames per processing window; memory grows with it.",
+    "max_side": (
+        "Work on the mask's region at most this many pixels wide or high, then scale the "
+        "fill up; 0 = full resolution."
+    ),
+    "quiet": "No progress bar or warnings.",
+}
+
+
+def parse_track_box(text: str) -> tuple[tuple[int, int, int, int], int]:
+    """``"X,Y,W,H@FRAME"`` (frame optional, default 0) into a box and a frame index."""
+    box_text, _, frame_text = text.partition("@")
+    try:
+        frame = int(frame_text) if frame_text else 0
+    except ValueError:
+        raise MaskError(f"--track-box {text!r}: expected X,Y,W,H@FRAME") from None
+    return parse_box(box_text), frame
 
 
 @app.command("remove")
 def remove_command(
-    input: Annotated[Path, typer.Argument(help="Video file (mp4, mov, mkv, avi, webm...) or folder of frames.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Output video (.mp4/.mkv/.mov) or folder for PNG frames.")],
-    mask: Annotated[Path | None, typer.Option("-m", "--mask", help="Mask folder (one image per frame), one image (static mask) or a mask video. White = remove.")] = None,
-    box: Annotated[list[str] | None, typer.Option("--box", help="Rectangle X,Y,W,H to remove in every frame; repeatable, adds to -m.")] = None,
-    dilate: Annotated[int, typer.Option(help="Grow the mask by N pixels. Masks drawn tight to an object miss its blurred, anti-aliased edge and compression halo; copying even one of those pixels leaves a visible outline.")] = DEFAULT_DILATE,
-    method: Annotated[str, typer.Option(help=f"Fill engine: {', '.join(available_engines())}. 'frame' is the naive per-frame baseline.")] = DEFAULT_ENGINE,
-    start: Annotated[str | None, typer.Option(help="First frame to process: a frame number, seconds ('4.5s') or m:s ('1:02.5'). Earlier frames pass through untouched.")] = None,
-    end: Annotated[str | None, typer.Option(help="Frame (or time) to stop before; later frames pass through untouched.")] = None,
-    preview: Annotated[bool, typer.Option(help="Write the input with the mask overlaid instead of filling, to check the mask.")] = False,
-    overwrite: Annotated[bool, typer.Option(help="Replace the output if it exists.")] = False,
-    codec: Annotated[str, typer.Option(help="Video codec for file output (FFmpeg encoder name).")] = "libx264",
-    crf: Annotated[int, typer.Option(help="Constant rate factor for H.264/H.265 (lower = better quality, larger file).")] = 18,
-    lossless: Annotated[bool, typer.Option(help="Encode without loss (H.264 qp 0, 4:4:4).")] = False,
-    preset: Annotated[str, typer.Option(help="Encoder speed preset (ultrafast ... veryslow).")] = "medium",
-    fps: Annotated[float | None, typer.Option(help="Frame rate of a frame-folder input when written to a video (default 25).")] = None,
-    window: Annotated[int | None, typer.Option(help="Frames per processing window; memory grows with it.")] = None,
-    max_side: Annotated[int, typer.Option("--max-side", help="Work on the mask's region at most this many pixels wide or high, then scale the fill up; 0 = full resolution.")] = 1280,
-    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar or warnings.")] = False,
+    input: Annotated[Path, typer.Argument(help=HELP["input"])],
+    output: Annotated[Path, typer.Option("-o", "--output", help=HELP["output"])],
+    mask: Annotated[Path | None, typer.Option("-m", "--mask", help=HELP["mask"])] = None,
+    box: Annotated[list[str] | None, typer.Option("--box", help=HELP["box"])] = None,
+    track_box: Annotated[
+        list[str] | None, typer.Option("--track-box", help=HELP["track_box"])
+    ] = None,
+    dilate: Annotated[int, typer.Option(help=HELP["dilate"])] = DEFAULT_DILATE,
+    method: Annotated[str, typer.Option(help=HELP["method"])] = DEFAULT_ENGINE,
+    start: Annotated[str | None, typer.Option(help=HELP["start"])] = None,
+    end: Annotated[str | None, typer.Option(help=HELP["end"])] = None,
+    preview: Annotated[bool, typer.Option(help=HELP["preview"])] = False,
+    overwrite: Annotated[bool, typer.Option(help=HELP["overwrite"])] = False,
+    codec: Annotated[str, typer.Option(help=HELP["codec"])] = "libx264",
+    crf: Annotated[int, typer.Option(help=HELP["crf"])] = 18,
+    lossless: Annotated[bool, typer.Option(help=HELP["lossless"])] = False,
+    preset: Annotated[str, typer.Option(help=HELP["preset"])] = "medium",
+    fps: Annotated[float | None, typer.Option(help=HELP["fps"])] = None,
+    window: Annotated[int | None, typer.Option(help=HELP["window"])] = None,
+    max_side: Annotated[int, typer.Option("--max-side", help=HELP["max_side"])] = 1280,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help=HELP["quiet"])] = False,
 ) -> None:
     """Remove what the mask marks from INPUT and write the filled video to OUTPUT."""
     configure_logging(quiet=quiet)
     boxes = [parse_box(text) for text in box or []]
+    tracked = [parse_track_box(text) for text in track_box or []]
     with frame_progress("preview" if preview else "filling", quiet=quiet) as progress:
         remove(
             input,
             output,
             mask=mask,
             boxes=boxes,
+            track_boxes=tracked,
             dilate=dilate,
             method=method,
             start=start,

@@ -9,7 +9,7 @@ then yields masks one frame at a time, so memory does not grow with length.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +76,7 @@ class MaskSequence:
     static: NDArray[np.bool_] | None = None
     paths: Sequence[Path] = ()
     video: Path | None = None
+    tracked: Sequence[Callable[[], Iterable[NDArray[np.bool_]]]] = ()
     boxes: Sequence[Box] = ()
     dilate_radius: int = 0
     start: int = 0
@@ -91,9 +92,20 @@ class MaskSequence:
     @property
     def is_static(self) -> bool:
         """True when every frame gets the same mask (no per-frame source)."""
-        return not self.paths and self.video is None
+        return not self.paths and self.video is None and not self.tracked
 
     def _raw(self) -> Iterator[NDArray[np.bool_]]:
+        own = self._own()
+        if not self.tracked:
+            yield from own
+            return
+        # Tracked objects are extra per-frame sources, united with the rest.
+        for mask, *objects in zip(own, *(make() for make in self.tracked), strict=True):
+            for tracked in objects:
+                mask = mask | tracked
+            yield mask
+
+    def _own(self) -> Iterator[NDArray[np.bool_]]:
         if self.paths:
             for path in self.paths:
                 yield read_mask_image(path, self.size)
@@ -134,6 +146,7 @@ def load_masks(
     size: tuple[int, int],
     frame_count: int,
     boxes: Sequence[Box] = (),
+    tracked: Sequence[Callable[[], Iterable[NDArray[np.bool_]]]] = (),
     dilate_radius: int = 0,
     start: int = 0,
     end: int | None = None,
@@ -147,6 +160,9 @@ def load_masks(
         same mask for every frame), or a video file of masks. None: boxes only.
     boxes : sequence of (x, y, w, h)
         Rectangles added to the mask of every frame.
+    tracked : sequence of callables
+        Each returns a fresh iterable of one mask per frame (a tracked
+        object, say), united with the other sources.
     dilate_radius : int
         Grow every mask by this many pixels.
     start, end : int
@@ -164,13 +180,14 @@ def load_masks(
         size=size,
         frame_count=frame_count,
         boxes=tuple(boxes),
+        tracked=tuple(tracked),
         dilate_radius=dilate_radius,
         start=start,
         end=end,
     )
     if source is None:
-        if not boxes:
-            raise MaskError("no mask given: pass a mask (-m) or a box (--box)")
+        if not boxes and not tracked:
+            raise MaskError("no mask given: pass a mask (-m), a box (--box) or --track-box")
         return MaskSequence(**common)
     path = Path(source)
     if not path.exists():
