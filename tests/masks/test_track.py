@@ -10,7 +10,7 @@ from vidfill.errors import MaskError
 from vidfill.masks.track import Track, box_to_mask, track_box
 
 
-@pytest.mark.parametrize("method", ["csrt", "points"])
+@pytest.mark.parametrize("method", ["hybrid", "csrt", "points"])
 def test_tracks_forward_and_backward_from_a_middle_frame(method: str) -> None:
     frames, truth = moving_object_clip()
     at = 15
@@ -39,7 +39,7 @@ def test_a_second_keyframe_corrects_the_track() -> None:
     assert iou(fixed.boxes[last], truth[last]) > iou(alone.boxes[last], truth[last])
 
 
-@pytest.mark.parametrize("method", ["csrt", "points"])
+@pytest.mark.parametrize("method", ["hybrid", "csrt", "points"])
 def test_object_leaving_the_frame_is_flagged(method: str) -> None:
     frames, truth = moving_object_clip(exit_right=True)
     track = track_box(frames, truth[0], 0, method=method)

@@ -35,6 +35,7 @@ HELP_AT = "Frame each --box was drawn on (default 0), in the same order as --box
 HELP_OVERLAY = "Find static overlays (logos, timestamps, captions) and mask them in every frame."
 HELP_KEEP_BOX = "Mask the whole tracked box, not the object's shape."
 HELP_GROW_DOWN = "Extend tracked masks N pixels downward (shadows)."
+HELP_TRACKER = "Tracker: hybrid (CSRT + points, default), csrt, points or kcf."
 HELP_PREVIEW = "Also write the video with the masks overlaid (.mp4/.mkv/.mov)."
 
 
@@ -51,7 +52,7 @@ def mask_command(
     keep_box: Annotated[bool, typer.Option("--keep-box", help=HELP_KEEP_BOX)] = False,
     grow_down: Annotated[int, typer.Option("--grow-down", help=HELP_GROW_DOWN)] = 0,
     preview: Annotated[Path | None, typer.Option("--preview", help=HELP_PREVIEW)] = None,
-    tracker: Annotated[str, typer.Option(help="Tracker: csrt, points or kcf.")] = DEFAULT_TRACKER,
+    tracker: Annotated[str, typer.Option(help=HELP_TRACKER)] = DEFAULT_TRACKER,
     overwrite: Annotated[bool, typer.Option(help="Replace outputs that exist.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress or report.")] = False,
 ) -> None:

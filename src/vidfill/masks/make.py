@@ -36,7 +36,7 @@ DEFAULT_DILATE = 8
 # Frames sampled over the clip for overlay detection.
 OVERLAY_SAMPLES = 48
 # Default tracker, chosen by benchmarks/mask_quality.py (see the report there).
-DEFAULT_TRACKER = "csrt"
+DEFAULT_TRACKER = "hybrid"
 
 
 @dataclass
@@ -289,7 +289,7 @@ def make_masks(
     overwrite : bool
         Replace existing outputs.
     method : str
-        Tracker: ``"csrt"`` (default), ``"points"`` or ``"kcf"``.
+        Tracker: ``"hybrid"`` (default: CSRT + points), ``"csrt"``, ``"points"`` or ``"kcf"``.
     on_start, on_frame : callables, optional
         Progress callbacks (the info, then the count of masks written).
 

@@ -97,7 +97,10 @@ def refine_mask(
     small = cv2.resize(crop, small_size, interpolation=cv2.INTER_AREA) if scale < 1 else crop
     inside = box_to_mask(box, size)[y0:y1, x0:x1]
     inside = cv2.resize(inside.view(np.uint8), small_size, interpolation=cv2.INTER_NEAREST) > 0
-    seeds = np.full(small.shape[:2], cv2.GC_BGD, np.uint8)
+    # The tracked box is only roughly right: the ring around it is "probably
+    # background", so the object may reach into it; only the region's edge is sure.
+    seeds = np.full(small.shape[:2], cv2.GC_PR_BGD, np.uint8)
+    seeds[:2], seeds[-2:], seeds[:, :2], seeds[:, -2:] = (cv2.GC_BGD,) * 4
     seeds[inside] = cv2.GC_PR_FGD
     if prior is not None and prior[y0:y1, x0:x1].any():
         guess = cv2.resize(
@@ -131,7 +134,9 @@ def refine_mask(
     out[y0:y1, x0:x1] = full > 0
     if grow > 0:
         radius = int(round(grow * max(box[2], box[3])))
-        out = dilate(out, radius) & dilate(box_to_mask(box, size), 4)
+        region = np.zeros(size, bool)
+        region[y0:y1, x0:x1] = True
+        out = dilate(out, radius) & region
     return out
 
 
