@@ -151,6 +151,9 @@ class PatchEngine:
     snap : float
         Shifts smaller than this (pixels) count as exactly zero, so a static
         shot gets bit-identical fills rather than sub-pixel resampled ones.
+    source_gap : int
+        With a moving camera, the frames this far before and after each frame
+        are searched for patches too (0: the frame alone).
     """
 
     name = "patch"
@@ -160,13 +163,15 @@ class PatchEngine:
         self,
         patch_size: int = 7,
         seed: int = 0,
-        static_threshold: float = 3.0,
+        static_threshold: float = 12.0,
         snap: float = 0.35,
+        source_gap: int = 5,
     ) -> None:
         self.patch_size = int(patch_size)
         self.seed = int(seed)
         self.static_threshold = float(static_threshold)
         self.snap = float(snap)
+        self.source_gap = int(source_gap)
 
     def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
         """Return ``frames`` with every hole filled (see the module docstring)."""
@@ -212,6 +217,21 @@ class PatchEngine:
                 out[t][holes[t]] = back[holes[t]]
         return out
 
+    def _neighbours(self, frames, holes, t):
+        """Frames ``source_gap`` before and after ``t`` as extra patch sources.
+
+        With a moving camera these frames show much of what the hole hides at
+        ``t``, a little to the side, and PatchMatch finds it there: real
+        background instead of invented texture.
+        """
+        count = frames.shape[0]
+        picks = {min(max(t + d, 0), count - 1) for d in (-self.source_gap, self.source_gap)}
+        ring = cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5))
+        return [
+            (frames[k], ~cv2.dilate(holes[k].astype(np.uint8), ring).astype(bool))
+            for k in sorted(picks - {t})
+        ]
+
     def _fill_moving(self, frames, holes, shifts, out):
         prev: int | None = None
         for t in range(frames.shape[0]):
@@ -225,7 +245,12 @@ class PatchEngine:
                 dx, dy = shifts[t] - shifts[prev]
                 init = _shift(out[prev], -dx, -dy)
             out[t] = fill_patch(
-                frames[t], holes[t], patch_size=self.patch_size, seed=self.seed, init=init
+                frames[t],
+                holes[t],
+                patch_size=self.patch_size,
+                seed=self.seed,
+                init=init,
+                sources=self._neighbours(frames, holes, t),
             )
             prev = t
         return out
