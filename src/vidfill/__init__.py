@@ -8,11 +8,11 @@ with :mod:`vidfill.pipeline` as the orchestrator that owns windows and
 memory, and :mod:`vidfill.engines` as the interface fill methods implement.
 """
 
-from vidfill.api import inpaint, remove
+from vidfill.api import VERSION, inpaint, remove
 from vidfill.engines import available_engines
 from vidfill.errors import InputError, MaskError, OutputError, VidfillError
 
-__version__ = "0.1.0"
+__version__ = VERSION
 
 __all__ = [
     "InputError",

@@ -7,7 +7,11 @@ calls :func:`remove`.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import json
 import logging
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,15 +21,25 @@ from numpy.typing import NDArray
 
 from vidfill.compose import overlay_mask
 from vidfill.engines import DEFAULT_ENGINE, get_engine
-from vidfill.errors import MaskError
+from vidfill.engines.base import Engine
+from vidfill.errors import MaskError, OutputError, VidfillError
 from vidfill.io.read import iter_frames, probe
-from vidfill.io.write import check_output_path, open_output
+from vidfill.io.resumable import ResumableFolderWriter, finished_frames, work_folder
+from vidfill.io.write import (
+    VIDEO_SUFFIXES,
+    OutputWriter,
+    check_output_path,
+    frame_names,
+    open_output,
+)
 from vidfill.masks.sources import Box, load_masks
 from vidfill.pipeline.run import fill_stream
 from vidfill.pipeline.windows import WindowSettings
 from vidfill.types import VideoInfo
 
 log = logging.getLogger("vidfill")
+
+VERSION = "0.1.0"
 
 #: Default mask growth in pixels; see ``vidfill remove --help`` for why.
 DEFAULT_DILATE = 4
@@ -136,6 +150,7 @@ def remove(
     fps: float | None = None,
     window: int | None = None,
     max_side: int | None = 1280,
+    resume: bool = False,
     on_start: Callable[[VideoInfo], None] | None = None,
     on_frame: Callable[[int], None] | None = None,
     **options: Any,
@@ -146,6 +161,10 @@ def remove(
     frame count, timing and audio; only masked pixels change. It is written
     under a temporary name and renamed at the end, so a failure leaves
     nothing behind, and an input is never modified.
+
+    A frame-folder output is written resumably: if the run is interrupted,
+    the same call with ``resume=True`` continues from the last finished
+    window and gives the same frames as a run that never stopped.
 
     Returns
     -------
@@ -182,22 +201,115 @@ def remove(
                 "the mask covers the whole frame: nothing is left to fill from"
             )
     engine = get_engine(method, **options)
+    settings = WindowSettings.for_length(window or engine.preferred_window)
+    folder_output = output_path.suffix.lower() not in VIDEO_SUFFIXES
+    if resume and (preview or not folder_output):
+        raise OutputError(
+            f"{output_path}: --resume works with a frame-folder output only, without --preview"
+        )
     if on_start is not None:
         on_start(info)
     if preview:
         results: Iterable[NDArray[np.uint8]] = (
-            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks, strict=True)
+            overlay_mask(frame, hole)
+            for frame, hole in zip(iter_frames(info), masks, strict=True)
+        )
+        writer = open_output(
+            output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
+        )
+        _write_all(writer, results, on_frame)
+    elif folder_output:
+        run_settings = {
+            "boxes": list(boxes),
+            "track": [[*box, at] for box, at in track_boxes],
+            "dilate": dilate,
+            "method": method,
+            "start": first,
+            "end": last,
+            "window": window,
+            "max_side": max_side,
+            "options": options,
+        }
+        _fill_to_folder(
+            info,
+            masks,
+            engine,
+            settings,
+            output_path,
+            max_side,
+            on_frame,
+            fingerprint=_fingerprint(input_path, mask, run_settings),
+            resume=resume,
         )
     else:
-        settings = WindowSettings.for_length(window or engine.preferred_window)
         results = fill_stream(
             iter_frames(info), masks, engine, window=settings, max_side=max_side
         )
-    with open_output(
-        output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
-    ) as writer:
-        for count, frame in enumerate(results, start=1):
+        writer = open_output(
+            output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
+        )
+        _write_all(writer, results, on_frame)
+    return output_path
+
+
+def _write_all(
+    writer: OutputWriter,
+    frames: Iterable[NDArray[np.uint8]],
+    on_frame: Callable[[int], None] | None,
+    *,
+    first_index: int = 0,
+) -> None:
+    with writer:
+        for count, frame in enumerate(frames, start=first_index + 1):
             writer.write(frame)
             if on_frame is not None:
                 on_frame(count)
-    return output_path
+
+
+def _fingerprint(input_path: Path, mask: str | Path | None, settings: dict[str, Any]) -> str:
+    """Identify a run by its inputs (path, size, modification time) and settings."""
+    stamps = []
+    for path in (input_path, Path(mask) if mask is not None else None):
+        if path is not None:
+            status = path.stat()
+            stamps.append([str(path.resolve()), status.st_size, status.st_mtime_ns])
+    text = json.dumps([stamps, settings, VERSION], default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _fill_to_folder(
+    info: VideoInfo,
+    masks: Iterable[NDArray[np.bool_]],
+    engine: Engine,
+    settings: WindowSettings,
+    output_path: Path,
+    max_side: int | None,
+    on_frame: Callable[[int], None] | None,
+    *,
+    fingerprint: str,
+    resume: bool,
+) -> None:
+    """Fill into a resumable frame folder, continuing an interrupted run if asked."""
+    start = finished_frames(output_path, fingerprint) if resume else 0
+    if resume and start == 0:
+        log.warning("nothing to resume for %s: starting from the first frame", output_path)
+    writer = ResumableFolderWriter(
+        output_path, frame_names(info), fingerprint=fingerprint, start=start
+    )
+    context = writer.read_back(max(0, start - settings.context), start)
+    results = fill_stream(
+        itertools.islice(iter_frames(info), start, None),
+        itertools.islice(iter(masks), start, None),
+        engine,
+        window=settings,
+        max_side=max_side,
+        context=context,
+        first_index=start,
+        on_checkpoint=writer.checkpoint,
+    )
+    try:
+        _write_all(OutputWriter(writer), results, on_frame, first_index=start)
+    except VidfillError:
+        # Bad input found mid-run is not an interruption: leave nothing behind.
+        shutil.rmtree(work_folder(output_path), ignore_errors=True)
+        raise

@@ -52,6 +52,10 @@ HELP = {
         "fill up; 0 = full resolution."
     ),
     "quiet": "No progress bar or warnings.",
+    "resume": (
+        "Continue an interrupted run of the same command from its last finished window "
+        "(frame-folder output)."
+    ),
 }
 
 
@@ -87,6 +91,7 @@ def remove_command(
     fps: Annotated[float | None, typer.Option(help=HELP["fps"])] = None,
     window: Annotated[int | None, typer.Option(help=HELP["window"])] = None,
     max_side: Annotated[int, typer.Option("--max-side", help=HELP["max_side"])] = 1280,
+    resume: Annotated[bool, typer.Option(help=HELP["resume"])] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help=HELP["quiet"])] = False,
 ) -> None:
     """Remove what the mask marks from INPUT and write the filled video to OUTPUT."""
@@ -113,6 +118,7 @@ def remove_command(
             fps=fps,
             window=window,
             max_side=max_side or None,
+            resume=resume,
             on_start=progress.on_start,
             on_frame=progress.on_frame,
         )
