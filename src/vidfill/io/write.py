@@ -52,7 +52,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.errors import OutputError
-from vidfill.io.read import rate_from_float
+from vidfill.io.read import SWS_FLAGS, rate_from_float
 from vidfill.types import VideoInfo
 
 log = logging.getLogger("vidfill")
@@ -377,7 +377,9 @@ class VideoWriter:
             # The same matrix and range the reader decoded with, so colours come back unchanged.
             video_frame.colorspace = self.info.color_space
             video_frame = video_frame.reformat(
-                format=self.pix_fmt, dst_color_range=self.info.color_range or None
+                format=self.pix_fmt,
+                dst_color_range=self.info.color_range or None,
+                interpolation=SWS_FLAGS,
             )
         pts, duration = self._timing(self.index)
         video_frame.pts = pts
