@@ -56,10 +56,10 @@ class VideoInfo:
         How long the last frame shows, in ``time_base`` units (0 if unknown),
         so the output keeps the input's duration.
     start_time : Fraction
-        Seconds before the input's first packet (any stream) when its clock
-        does not start at 0, as in camera .ts/.m2ts files; the writer
-        subtracts it from every video and audio timestamp so the output
-        starts at 0, as the ffmpeg command line does. 0 otherwise.
+        Time in seconds of the input's earliest packet (any stream) when the
+        clock starts late, as in camera .ts/.m2ts files; the writer subtracts
+        it from every video and audio timestamp so the output starts at 0, as
+        the ffmpeg command line does. 0 when the clock starts at or before 0.
     sample_aspect_ratio : Fraction or None
         Pixel shape for anamorphic video (e.g. 8/9 for NTSC DV); None when
         pixels are square or it is unknown. Carried to the output so it is
