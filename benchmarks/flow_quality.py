@@ -25,8 +25,15 @@ from vidfill.bench.cases import build_cases, list_clips, load_clip
 from vidfill.bench.run import completion_metrics, removal_metrics
 
 CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
-DAVIS = ["bmx-trees", "tennis", "dog-agility", "car-shadow", "motocross-jump", "kite-surf",
-         "rollerblade"]
+DAVIS = [
+    "bmx-trees",
+    "tennis",
+    "dog-agility",
+    "car-shadow",
+    "motocross-jump",
+    "kite-surf",
+    "rollerblade",
+]
 
 
 def _options(pairs: list[str]) -> dict[str, object]:
@@ -68,8 +75,10 @@ def main() -> None:
     if args.sheets:
         args.sheets.mkdir(parents=True, exist_ok=True)
     print(f"options: {options}")
-    header = (f"{'case':28s} {'psnr f/o':>13s} {'mpsnr f/o':>13s} {'ewarp*1e3 f/o':>15s} "
-              f"{'flicker f/o':>13s} {'fps f/o':>11s}")
+    header = (
+        f"{'case':28s} {'psnr f/o':>13s} {'mpsnr f/o':>13s} {'ewarp*1e3 f/o':>15s} "
+        f"{'flicker f/o':>13s} {'fps f/o':>11s}"
+    )
     print(header)
     completion = []
     for name in names:
@@ -84,16 +93,20 @@ def main() -> None:
                 mb = completion_metrics(case, base, clip)
                 mo = completion_metrics(case, ours, clip)
                 completion.append((name, mb, mo))
-                line = (f"{case.case_id:28s} {mb['psnr']:6.2f}/{mo['psnr']:6.2f} "
-                        f"{mb['masked_psnr']:6.2f}/{mo['masked_psnr']:6.2f} "
-                        f"{1e3 * mb['ewarp']:7.3f}/{1e3 * mo['ewarp']:7.3f} "
-                        f"{mb['flicker']:6.2f}/{mo['flicker']:6.2f}")
+                line = (
+                    f"{case.case_id:28s} {mb['psnr']:6.2f}/{mo['psnr']:6.2f} "
+                    f"{mb['masked_psnr']:6.2f}/{mo['masked_psnr']:6.2f} "
+                    f"{1e3 * mb['ewarp']:7.3f}/{1e3 * mo['ewarp']:7.3f} "
+                    f"{mb['flicker']:6.2f}/{mo['flicker']:6.2f}"
+                )
             else:
                 mb = removal_metrics(case, base)
                 mo = removal_metrics(case, ours)
-                line = (f"{case.case_id:28s} {'':13s} {'':13s} "
-                        f"{1e3 * mb['ewarp']:7.3f}/{1e3 * mo['ewarp']:7.3f} "
-                        f"{mb['flicker']:6.2f}/{mo['flicker']:6.2f}")
+                line = (
+                    f"{case.case_id:28s} {'':13s} {'':13s} "
+                    f"{1e3 * mb['ewarp']:7.3f}/{1e3 * mo['ewarp']:7.3f} "
+                    f"{mb['flicker']:6.2f}/{mo['flicker']:6.2f}"
+                )
             n = len(blanked)
             print(f"{line} {n / base_s:5.1f}/{n / ours_s:5.1f}", flush=True)
             if args.sheets:
@@ -105,12 +118,16 @@ def main() -> None:
     for label, group in (("DAVIS mean", davis), ("all mean", [(b, o) for _, b, o in completion])):
         if not group:
             continue
-        mean = {k: (np.mean([b[k] for b, _ in group]), np.mean([o[k] for _, o in group]))
-                for k in ("psnr", "masked_psnr", "ewarp", "flicker")}
-        print(f"{label:28s} {mean['psnr'][0]:6.2f}/{mean['psnr'][1]:6.2f} "
-              f"{mean['masked_psnr'][0]:6.2f}/{mean['masked_psnr'][1]:6.2f} "
-              f"{1e3 * mean['ewarp'][0]:7.3f}/{1e3 * mean['ewarp'][1]:7.3f} "
-              f"{mean['flicker'][0]:6.2f}/{mean['flicker'][1]:6.2f}")
+        mean = {
+            k: (np.mean([b[k] for b, _ in group]), np.mean([o[k] for _, o in group]))
+            for k in ("psnr", "masked_psnr", "ewarp", "flicker")
+        }
+        print(
+            f"{label:28s} {mean['psnr'][0]:6.2f}/{mean['psnr'][1]:6.2f} "
+            f"{mean['masked_psnr'][0]:6.2f}/{mean['masked_psnr'][1]:6.2f} "
+            f"{1e3 * mean['ewarp'][0]:7.3f}/{1e3 * mean['ewarp'][1]:7.3f} "
+            f"{mean['flicker'][0]:6.2f}/{mean['flicker'][1]:6.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -20,7 +20,9 @@ Per window (see ``shared/research/methods.md`` §3 for the reasoning):
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -33,6 +35,7 @@ from vidfill.flow.complete import (
     complete_flow,
     fit_homography,
     flow_mask,
+    harmonic_fill,
     homography_flow,
     is_static,
 )
@@ -40,16 +43,44 @@ from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_ma
 from vidfill.propagate.distant import distant_candidates, homography_chain, shot_ids
 from vidfill.propagate.local import Candidates, Motion, propagate
 
+#: Threads for per-frame and per-pair work (the target machine has 2 cores).
+_WORKERS = 2
+
 SpatialFill = Callable[[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]], NDArray[np.uint8]]
 
 
-def _spatial_fill() -> tuple[str, SpatialFill]:
-    """The best single-image fill available: PatchMatch synthesis if present, else Telea."""
-    try:
-        from vidfill.fill.patch import fill_patch
-    except ImportError:
-        return "telea", lambda image, hole, source: fill_telea(image, hole)
-    return "patch", lambda image, hole, source: fill_patch(image, hole, source_mask=source)
+def _harmonic_image(image: NDArray[np.uint8], hole: NDArray[np.bool_]) -> NDArray[np.uint8]:
+    """Membrane fill of an image hole (smooth; best PSNR of the cheap fills on large holes)."""
+    factor = 1 if hole.sum() < 4000 else 2
+    filled = harmonic_fill(image.astype(np.float32), hole, factor=factor)
+    out = image.copy()
+    out[hole] = np.clip(filled[hole] + 0.5, 0, 255).astype(np.uint8)
+    return out
+
+
+def _spatial_fill(name: str) -> tuple[str, SpatialFill]:
+    """The single-image fill called ``name``; "auto" is PatchMatch synthesis if present."""
+    if name in ("auto", "patch"):
+        if importlib.util.find_spec("vidfill.fill.patch") is not None:
+
+            def patch(
+                image: NDArray[np.uint8], hole: NDArray[np.bool_], source: NDArray[np.bool_]
+            ) -> NDArray[np.uint8]:
+                # Imported on first use: it pulls in numba (1-2 s), which a
+                # window that propagates everything never needs.
+                from vidfill.fill.patch import fill_patch
+
+                return fill_patch(image, hole, source_mask=source)
+
+            return "patch", patch
+        if name == "patch":
+            raise ValueError("spatial fill 'patch' needs vidfill.fill.patch")
+        name = "telea"
+    if name == "harmonic":
+        return name, lambda image, hole, source: _harmonic_image(image, hole)
+    if name == "telea":
+        return name, lambda image, hole, source: fill_telea(image, hole)
+    raise ValueError(f"unknown spatial fill {name!r}; choose auto, patch, harmonic or telea")
 
 
 def _dilate(mask: NDArray[np.bool_], radius: int) -> NDArray[np.bool_]:
@@ -73,7 +104,10 @@ class FlowEngine:
         within which pixels off the camera motion join the mask.
     outlier_threshold : float
         Deviation from the camera motion (working pixels) that marks the
-        removed object's motion.
+        removed object's motion bleeding into the flow.
+    foreign_threshold : float
+        Deviation that marks a moving object near the hole, never used as a
+        source (copied into the hole it would leave ghosts).
     alpha, tau : float
         Fusion weights: chain error scale (px) and temporal distance scale
         (frames).
@@ -96,26 +130,29 @@ class FlowEngine:
         preset: str = "medium",
         flow_dilate: int = 6,
         flow_band: int = 40,
-        outlier_threshold: float = 2.0,
+        outlier_threshold: float = 1.0,
+        foreign_threshold: float = 2.0,
         alpha: float = 0.5,
         tau: float = 30.0,
         max_rounds: int = 4,
         min_missing: int = 24,
         distant: bool = True,
         blend_factor: int = 4,
+        spatial: str = "harmonic",
     ) -> None:
         self.flow_max_side = int(flow_max_side)
         self.preset = preset
         self.flow_dilate = int(flow_dilate)
         self.flow_band = int(flow_band)
         self.outlier_threshold = float(outlier_threshold)
+        self.foreign_threshold = float(foreign_threshold)
         self.alpha = float(alpha)
         self.tau = float(tau)
         self.max_rounds = int(max_rounds)
         self.min_missing = int(min_missing)
         self.distant = bool(distant)
         self.blend_factor = int(blend_factor)
-        self.spatial_name, self._spatial = _spatial_fill()
+        self.spatial_name, self._spatial = _spatial_fill(spatial)
         #: Figures of the last window, for benchmarks and debugging.
         self.last_stats: dict[str, float] = {}
 
@@ -123,51 +160,88 @@ class FlowEngine:
 
     def estimate_motion(
         self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]
-    ) -> tuple[Motion, list[NDArray[np.float64] | None]]:
-        """Completed forward/backward flow, cuts, and each pair's forward homography."""
-        height, width = holes.shape[1:]
+    ) -> tuple[Motion, list[NDArray[np.float64] | None], NDArray[np.bool_]]:
+        """Completed flow and cuts, each pair's forward homography, and foreign motion.
+
+        Returns
+        -------
+        motion : Motion
+        homographies : list of (3, 3) arrays or None
+            Pair t -> t+1 on the working grid.
+        foreign : ndarray of bool, shape (T, H, W)
+            Pixels near a hole that move unlike the camera (the bled-over or
+            moving surroundings the flow mask grew over), at working size.
+        """
+        count, height, width = holes.shape
         scale = flow_scale((height, width), self.flow_max_side)
         grey = to_grey(frames, scale)
         small_holes = shrink_masks(holes, grey.shape[1:])
         forward, backward = pair_flows(grey, preset=self.preset)
         cuts = detect_cuts(grey, forward, small_holes)
+        foreign_small = np.zeros(grey.shape, bool)
+
+        def complete_pair(t: int) -> NDArray[np.float64] | None:
+            forward[t], matrix, grown_fwd = self._complete(forward[t], small_holes[t], scale)
+            backward[t], _, grown_bwd = self._complete(backward[t], small_holes[t + 1], scale)
+            return matrix, grown_fwd, grown_bwd
+
+        # OpenCV, SciPy's solver and most NumPy kernels release the GIL.
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            results = list(pool.map(complete_pair, range(len(forward))))
         homographies: list[NDArray[np.float64] | None] = []
-        for t in range(len(forward)):
-            forward[t], matrix = self._complete(forward[t], small_holes[t], scale)
-            backward[t], _ = self._complete(backward[t], small_holes[t + 1], scale)
+        for t, (matrix, grown_fwd, grown_bwd) in enumerate(results):
+            foreign_small[t] |= grown_fwd
+            foreign_small[t + 1] |= grown_bwd
             homographies.append(_rescale_homography(matrix, scale))
-        return Motion(forward, backward, cuts, scale), homographies
+        if scale == 1.0:
+            foreign = foreign_small
+        else:
+            foreign = np.stack(
+                [
+                    cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+                    > 0
+                    for m in foreign_small
+                ]
+            )
+        return Motion(forward, backward, cuts, scale), homographies, foreign
 
     def _complete(
         self, flow: NDArray[np.float32], hole: NDArray[np.bool_], scale: float
-    ) -> tuple[NDArray[np.float32], NDArray[np.float64] | None]:
+    ) -> tuple[NDArray[np.float32], NDArray[np.float64] | None, NDArray[np.bool_]]:
+        """Complete one flow field; also return the region grown beyond the dilated hole."""
         shape = hole.shape
         dilate = max(1, round(self.flow_dilate * scale))
         band = max(1, round(self.flow_band * scale))
         exclude = _dilate(hole, dilate + band // 2) if hole.any() else None
         matrix = fit_homography(flow, exclude, step=max(2, round(8 * scale)))
         if not hole.any():
-            return flow, matrix
-        if is_static(matrix, shape, tol=0.25 * scale):
+            return flow, matrix, hole
+        seed = _dilate(hole, dilate)
+        threshold = self.outlier_threshold * scale
+        static = is_static(matrix, shape, tol=0.25 * scale)
+        if static:
+            matrix = np.eye(3)
+        camera = homography_flow(matrix, shape) if matrix is not None else None
+        mask = flow_mask(hole, flow, camera, dilate=dilate, band=band, threshold=threshold)
+        foreign = (
+            flow_mask(
+                hole,
+                flow,
+                camera,
+                dilate=dilate,
+                band=band,
+                threshold=self.foreign_threshold * scale,
+            )
+            & ~seed
+        )
+        if static:
             # A still camera: the background behind the hole does not move.
             # Exact zeros (not DIS noise) make every frame copy the same
             # pixels, so a static fill is identical in every frame.
-            mask = flow_mask(
-                hole,
-                flow,
-                np.zeros_like(flow),
-                dilate=dilate,
-                band=band,
-                threshold=self.outlier_threshold * scale,
-            )
             out = flow.copy()
             out[mask] = 0.0
-            return out, np.eye(3)
-        camera = homography_flow(matrix, shape) if matrix is not None else None
-        mask = flow_mask(
-            hole, flow, camera, dilate=dilate, band=band, threshold=self.outlier_threshold * scale
-        )
-        return complete_flow(flow, mask, camera), matrix
+            return out, matrix, foreign
+        return complete_flow(flow, mask, camera), matrix, foreign
 
     # -- the window ----------------------------------------------------------
 
@@ -182,14 +256,15 @@ class FlowEngine:
         if count == 1:
             out[0] = self._spatial(frames[0], holes[0], ~holes[0])
             return out
-        motion, homographies = self.estimate_motion(frames, holes)
+        self.last_stats = {}
+        motion, homographies, foreign = self.estimate_motion(frames, holes)
         ring_width = self.blend_factor + 1
-        not_source = np.stack([_dilate(h, 1) for h in holes])
-        sources = ~not_source
-        tracked_masks = (
-            np.stack([_dilate(h, ring_width) for h in holes])
-            & holes.any(axis=(1, 2))[:, None, None]
-        )
+        # Pixels moving unlike the camera next to a hole are a moving object
+        # (or the removed one's bleed): copied into the hole they leave
+        # ghosts, so they are no sources, but chains pass through them.
+        sources = ~(np.stack([_dilate(h, 1) for h in holes]) | foreign)
+        self._rings = np.stack([_dilate(h, ring_width) for h in holes]) & ~foreign
+        tracked_masks = (self._rings | foreign) & holes.any(axis=(1, 2))[:, None, None]
         tracked = [np.nonzero(m) for m in tracked_masks]
         chain = homography_chain(homographies, motion.cuts) if self.distant else None
         shots = shot_ids(homographies, motion.cuts)
@@ -206,6 +281,9 @@ class FlowEngine:
                 if extra[t] is not None:
                     found |= extra[t].found
                 missing[t] = int((holes[t, ys, xs] & ~found).sum())
+            if rounds == 0:
+                total_hole = max(int(holes[~done].sum()), 1)
+                self.last_stats["first_round_missing"] = float(missing.sum()) / total_hole
             if rounds >= self.max_rounds or missing.max() <= self.min_missing:
                 break
             key = int(np.argmax(missing))
@@ -214,14 +292,15 @@ class FlowEngine:
             tracked[key] = (np.zeros(0, np.intp), np.zeros(0, np.intp))
             done[key] = True
             rounds += 1
-        for t in np.nonzero(~done)[0]:
+
+        def finish(t: int) -> None:
             out[t] = self._finish(t, work, holes, tracked, sources, future, past, extra)
+
+        with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
+            list(pool.map(finish, np.nonzero(~done)[0]))
         for t in np.nonzero(done & holes.any(axis=(1, 2)))[0]:
             out[t] = work[t]
-        self.last_stats = {
-            "rounds": float(rounds),
-            "cuts": float(motion.cuts.sum()),
-        }
+        self.last_stats.update(rounds=float(rounds), cuts=float(motion.cuts.sum()))
         return out
 
     def _distant(
@@ -275,7 +354,10 @@ class FlowEngine:
         fill[ys[any_found], xs[any_found]] = fused[any_found]
         have = np.zeros(hole.shape, bool)
         have[ys[any_found], xs[any_found]] = True
-        image = boundary_offset(work[t], fill, hole & have, have & ~hole, factor=self.blend_factor)
+        ring = have & self._rings[t] & ~hole
+        image = boundary_offset(
+            work[t], fill, hole & have, ring, factor=self.blend_factor, skip_below=1.0
+        )
         missing = hole & ~have
         if missing.any():
             image = self._spatial(image, missing, ~missing & (sources[t] | hole))

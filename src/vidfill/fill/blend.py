@@ -83,7 +83,9 @@ def boundary_offset(
     factor : int
         Coarse grid cell size of the membrane solve.
     skip_below : float
-        Skip the solve when the mean absolute ring offset is below this.
+        Skip the correction when no channel's mean ring offset reaches this
+        (grey levels): the offset is then noise, and following it would make
+        a static fill shimmer.
 
     Returns
     -------
@@ -97,7 +99,7 @@ def boundary_offset(
     if ring.any():
         offset = np.zeros(frame.shape, np.float32)
         offset[ring] = frame[ring].astype(np.float32) - fill[ring]
-        if np.abs(offset[ring]).mean() >= skip_below:
+        if np.abs(offset[ring].mean(axis=0)).max() >= skip_below:
             membrane = harmonic_fill(offset, hole, known=ring, factor=factor)
             values = fill[hole] + membrane[hole]
         else:

@@ -131,14 +131,23 @@ def flow_mask(
     seed = cv2.dilate(hole.astype(np.uint8), kernel) > 0
     if camera_flow is None or band <= 0:
         return seed
-    distance = cv2.distanceTransform((~seed).astype(np.uint8), cv2.DIST_L2, 3)
-    deviation = np.abs(flow - camera_flow).max(axis=-1)
-    grown = seed | ((distance <= band) & (deviation > threshold))
+    # Only a box around the hole can join the mask: work there.
+    ys, xs = np.nonzero(seed)
+    height, width = hole.shape
+    y0, y1 = max(0, ys.min() - band), min(height, ys.max() + band + 1)
+    x0, x1 = max(0, xs.min() - band), min(width, xs.max() + band + 1)
+    box = (slice(y0, y1), slice(x0, x1))
+    seed_box = seed[box]
+    distance = cv2.distanceTransform((~seed_box).astype(np.uint8), cv2.DIST_L2, 3)
+    deviation = np.abs(flow[box] - camera_flow[box]).max(axis=-1)
+    grown = seed_box | ((distance <= band) & (deviation > threshold))
     count, labels = cv2.connectedComponents(grown.astype(np.uint8), connectivity=8)
     touching = np.zeros(count, bool)
-    touching[np.unique(labels[seed])] = True
+    touching[np.unique(labels[seed_box])] = True
     touching[0] = False
-    return touching[labels] | seed
+    out = seed.copy()
+    out[box] |= touching[labels]
+    return out
 
 
 def _laplace_matrix(

@@ -1,0 +1,76 @@
+"""Flow masks and the smooth completion of flow inside holes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vidfill.flow.complete import (
+    complete_flow,
+    fit_homography,
+    flow_mask,
+    harmonic_fill,
+    homography_flow,
+    is_static,
+)
+
+
+def _affine_field(height: int, width: int) -> np.ndarray:
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    u = 0.02 * xs - 0.01 * ys + 3.0
+    v = 0.015 * xs + 0.03 * ys - 2.0
+    return np.stack([u, v], axis=-1)
+
+
+def _disc(height: int, width: int, cy: int, cx: int, radius: int) -> np.ndarray:
+    ys, xs = np.mgrid[0:height, 0:width]
+    return (ys - cy) ** 2 + (xs - cx) ** 2 <= radius**2
+
+
+def test_harmonic_fill_reproduces_an_affine_field_exactly() -> None:
+    field = _affine_field(96, 128)
+    hole = _disc(96, 128, 48, 60, 22)
+    damaged = field.copy()
+    damaged[hole] = 1000.0  # distrusted values must not leak in
+    for factor in (1, 4):
+        filled = harmonic_fill(damaged, hole, factor=factor)
+        np.testing.assert_allclose(filled[hole], field[hole], atol=1e-3)
+        np.testing.assert_array_equal(filled[~hole], field[~hole])
+
+
+def test_complete_flow_with_camera_motion_restores_a_homography_field() -> None:
+    height, width = 90, 120
+    matrix = np.array([[1.02, 0.01, 2.0], [-0.01, 0.99, 1.0], [1e-5, -2e-5, 1.0]])
+    truth = homography_flow(matrix, (height, width))
+    hole = _disc(height, width, 45, 60, 25)
+    flow = truth.copy()
+    flow[hole] = np.array([8.0, -5.0], np.float32)  # the removed object's motion
+    fitted = fit_homography(flow, hole)
+    assert fitted is not None
+    camera = homography_flow(fitted, (height, width))
+    np.testing.assert_allclose(camera, truth, atol=0.05)
+    completed = complete_flow(flow, hole, camera)
+    np.testing.assert_allclose(completed[hole], truth[hole], atol=0.05)
+
+
+def test_flow_mask_grows_over_bleed_that_touches_the_hole_only() -> None:
+    height, width = 80, 120
+    hole = _disc(height, width, 40, 40, 8)
+    flow = np.zeros((height, width, 2), np.float32)
+    camera = np.zeros_like(flow)
+    flow[_disc(height, width, 40, 40, 20)] = (5.0, 0.0)  # bleed around the object
+    flow[_disc(height, width, 40, 105, 6)] = (5.0, 0.0)  # another mover, far away
+    mask = flow_mask(hole, flow, camera, dilate=2, band=30, threshold=2.0)
+    assert mask[_disc(height, width, 40, 40, 19)].all()
+    assert not mask[_disc(height, width, 40, 105, 6)].any()
+    # The band bounds the growth even when the outlier region is huge.
+    flow[:] = (5.0, 0.0)
+    bounded = flow_mask(hole, flow, camera, dilate=2, band=10, threshold=2.0)
+    assert not bounded[:, 70:].any()
+
+
+def test_static_camera_is_recognised() -> None:
+    assert is_static(np.eye(3), (100, 100))
+    shifted = np.eye(3)
+    shifted[0, 2] = 1.0
+    assert not is_static(shifted, (100, 100))
+    assert not is_static(None, (100, 100))
