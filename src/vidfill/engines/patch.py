@@ -148,9 +148,6 @@ class PatchEngine:
     static_threshold : float
         Largest global shift (pixels, against the window's first frame) for
         which the shot is treated as one clean plate (aligned by translation).
-    snap : float
-        Shifts smaller than this (pixels) count as exactly zero, so a static
-        shot gets bit-identical fills rather than sub-pixel resampled ones.
     source_gap : int
         With a moving camera, the frames this far before and after each frame
         are searched for patches too (0: the frame alone).
@@ -164,13 +161,11 @@ class PatchEngine:
         patch_size: int = 7,
         seed: int = 0,
         static_threshold: float = 12.0,
-        snap: float = 0.35,
         source_gap: int = 5,
     ) -> None:
         self.patch_size = int(patch_size)
         self.seed = int(seed)
         self.static_threshold = float(static_threshold)
-        self.snap = float(snap)
         self.source_gap = int(source_gap)
 
     def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
@@ -186,7 +181,10 @@ class PatchEngine:
         if np.abs(chained).max() <= self.static_threshold:
             shifts = camera_shifts(frames, holes)
             if np.abs(shifts).max() <= self.static_threshold:
-                shifts[np.hypot(shifts[:, 0], shifts[:, 1]) < self.snap] = 0.0
+                # Whole pixels: the plate is then copied, never resampled, so
+                # the fill keeps its sharpness and a still shot gets
+                # bit-identical fills; half a pixel of misalignment is not seen.
+                shifts = np.rint(shifts)
                 return self._fill_static(frames, holes, shifts, out)
         return self._fill_moving(frames, holes, chained, out)
 
@@ -199,8 +197,8 @@ class PatchEngine:
         for t, (dx, dy) in enumerate(shifts):
             aligned[t] = _shift(frames[t], dx, dy)
             hole = holes[t].astype(np.uint8)
-            if dx != 0.0 or dy != 0.0:
-                # Bilinear resampling mixes a hole pixel into its neighbours.
+            if dx != round(dx) or dy != round(dy):
+                # Sub-pixel resampling mixes a hole pixel into its neighbours.
                 hole = cv2.dilate(hole, ring)
             hidden[t] = _shift(hole, dx, dy, nearest=True, border=1) > 0
         plate, seen = clean_plate(aligned, hidden)
