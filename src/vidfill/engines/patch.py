@@ -201,11 +201,20 @@ class PatchEngine:
                 # Sub-pixel resampling mixes a hole pixel into its neighbours.
                 hole = cv2.dilate(hole, ring)
             hidden[t] = _shift(hole, dx, dy, nearest=True, border=1) > 0
-        plate, seen = clean_plate(aligned, hidden)
+        median, seen = clean_plate(aligned, hidden)
+        # The plate is one real frame, with what it hides taken from the
+        # median of the others. A real frame, not the median everywhere: the
+        # median of water or leaves is a smooth blur, and synthesis copying
+        # from it would be blurred too. The frame hiding least is used, the
+        # last of those: a finished frame of the previous window when there is
+        # one, so its fill carries over exactly.
+        counts = hidden.reshape(len(hidden), -1).sum(axis=1)
+        ref = int(np.flatnonzero(counts == counts.min())[-1])
+        plate = aligned[ref].copy()
+        plate[hidden[ref]] = median[hidden[ref]]
         never = ~seen
         if never.any():
-            # Sources: what some frame shows. Everything else of the plate is
-            # a real (median) observation, so the synthesis is anchored to it.
+            # Sources: what some frame shows; the synthesis is anchored to it.
             plate = fill_patch(
                 plate, never, patch_size=self.patch_size, seed=self.seed, source_mask=seen
             )
