@@ -3,20 +3,25 @@
 Synthesising every frame on its own makes the fill boil: each frame invents
 a different texture. This engine avoids that in two ways.
 
-* **Static camera** (the common "remove a logo / caption / watermark" case):
-  the window is collapsed into one *clean plate*. Every pixel that any frame
-  shows (outside its hole) gets the temporal median of the values shown; the
-  pixels no frame shows are synthesised once, on the plate, by
-  :func:`vidfill.fill.patch.fill_patch`. Every frame's hole is then copied
-  from the plate, so a static hole gets the identical fill in every frame.
+* **Static (or slowly drifting) camera** -- the common "remove a logo /
+  caption / watermark" case. The global motion of every frame against the
+  first is measured (median DIS flow outside the holes); when it stays under
+  ``static_threshold`` pixels the frames are aligned by whole-pixel shifts and
+  the window collapses into one *clean plate*: one real frame (the one hiding
+  least, the last such), whose hidden pixels take the temporal median of the
+  frames that show them. Pixels no frame shows are synthesised once, on the
+  plate, by :func:`vidfill.fill.patch.fill_patch`. Every frame's hole is then
+  copied from the plate (shifted back by whole pixels, never resampled), so a
+  static hole gets the identical fill in every frame of a still shot.
   Frames the previous window already finished arrive with an empty hole and
-  count as shown, so a static hole's fill carries over window boundaries
-  unchanged instead of being re-invented.
+  are chosen as the plate, so a static hole's fill carries over the window
+  boundary unchanged instead of being re-invented.
 * **Moving camera**: each frame is synthesised with the previous frame's
-  result, shifted by the global camera motion, as the starting guess (a warm
-  start of the EM loop at the two finest levels), so the search stays in the
-  same basin from frame to frame. Propagating one keyframe's fill along the
-  optical flow is the flow engine's job; this is the standalone fallback.
+  result, moved with the camera, as the starting guess (a warm start of the
+  EM loop at the two finest levels), and with the frames ``source_gap``
+  before and after as extra patch sources, where the background hidden now
+  is often in view. Propagating one keyframe's fill along the optical flow is
+  the flow engine's job; this is the standalone fallback.
 """
 
 from __future__ import annotations
@@ -135,6 +140,33 @@ def _shift(image: NDArray, dx: float, dy: float, *, nearest: bool = False, borde
     )
 
 
+def _pick_shifts(frames, holes, direct, chained):
+    """Per frame, the candidate shift (whole pixels) that aligns it best with frame 0.
+
+    The direct estimate has no drift but DIS can miss a shift of several
+    pixels; the chained one never misses but drifts. The photometric error
+    outside the holes decides.
+    """
+    scale = min(1.0, _MOTION_WIDTH / frames.shape[2])
+    ref = _small_grey(frames[0], scale).astype(np.float32)
+    keep = ~holes[0]
+    best = np.rint(direct)
+    for t in range(1, frames.shape[0]):
+        cur = _small_grey(frames[t], scale).astype(np.float32)
+        errors = []
+        for cand in (np.rint(direct[t]), np.rint(chained[t])):
+            dx, dy = cand * scale
+            moved = _shift(cur, dx, dy)
+            seen = _shift((keep & ~holes[t]).astype(np.uint8), 0, 0)
+            if scale != 1.0:
+                seen = cv2.resize(seen, ref.shape[::-1], interpolation=cv2.INTER_NEAREST)
+            seen = seen.astype(bool) & (_shift(np.ones_like(seen), dx, dy, nearest=True) > 0)
+            errors.append(np.median(np.abs(moved - ref)[seen]) if seen.any() else np.inf)
+        if errors[1] < errors[0]:
+            best[t] = np.rint(chained[t])
+    return best
+
+
 class PatchEngine:
     """Fill a window by exemplar synthesis, kept still over time.
 
@@ -179,7 +211,7 @@ class PatchEngine:
         # frame 0 is more exact (no drift), but only while the motion is small.
         chained = camera_shifts(frames, holes, chained=True)
         if np.abs(chained).max() <= self.static_threshold:
-            shifts = camera_shifts(frames, holes)
+            shifts = _pick_shifts(frames, holes, camera_shifts(frames, holes), chained)
             if np.abs(shifts).max() <= self.static_threshold:
                 # Whole pixels: the plate is then copied, never resampled, so
                 # the fill keeps its sharpness and a still shot gets
