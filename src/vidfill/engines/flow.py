@@ -128,9 +128,9 @@ class FlowEngine:
         *,
         flow_max_side: int = 432,
         preset: str = "medium",
-        flow_dilate: int = 6,
+        flow_dilate: int = 10,
         flow_band: int = 40,
-        outlier_threshold: float = 1.0,
+        outlier_threshold: float = 0.5,
         foreign_threshold: float = 2.0,
         alpha: float = 0.5,
         tau: float = 30.0,
@@ -269,6 +269,7 @@ class FlowEngine:
         chain = homography_chain(homographies, motion.cuts) if self.distant else None
         shots = shot_ids(homographies, motion.cuts)
         work = frames.copy()
+        self._work = work
         done = ~holes.any(axis=(1, 2))
         rounds = 0
         while True:
@@ -316,7 +317,10 @@ class FlowEngine:
         if chain is None:
             return [None] * count
         wanted = [~(future[t].found | past[t].found) for t in range(count)]
-        return distant_candidates(sources, tracked, wanted, chain, shots=shots)
+        rings = [np.nonzero(r & sources[t]) for t, r in enumerate(self._rings)]
+        return distant_candidates(
+            sources, tracked, wanted, chain, shots=shots, frames=self._work, rings=rings
+        )
 
     def _finish(
         self,

@@ -98,6 +98,9 @@ def distant_candidates(
     chain: list[NDArray[np.float64] | None],
     *,
     shots: NDArray[np.int32] | None = None,
+    frames: NDArray[np.uint8] | None = None,
+    rings: list[tuple[NDArray[np.intp], NDArray[np.intp]]] | None = None,
+    max_ring_error: float = 10.0,
     stride: int = 3,
     nearest: int = 8,
     error: float = 1.0,
@@ -119,6 +122,14 @@ def distant_candidates(
         From :func:`homography_chain`.
     shots : ndarray of int32, shape (T,), optional
         Shot of each frame; frames of different shots are never combined.
+    frames : ndarray of uint8, shape (T, H, W, 3), optional
+    rings : list of (ys, xs), optional
+        Known pixels around each frame's hole. With ``frames``, a keyframe is
+        used for frame t only if the homography maps t's ring onto pixels of
+        the keyframe with a mean absolute colour error below
+        ``max_ring_error`` grey levels: chained homographies drift under
+        parallax and fast motion, and a misaligned copy is worse than a
+        smooth spatial fill.
     error : float
         Error assigned to these candidates (px), so that a good neighbour
         chain outweighs a homography alignment.
@@ -150,6 +161,12 @@ def distant_candidates(
             if len(pending) == 0:
                 break
             matrix = np.linalg.inv(chain[k]) @ chain[t]
+            if (
+                frames is not None
+                and rings is not None
+                and not _aligned(frames, sources, rings[t], t, int(k), matrix, max_ring_error)
+            ):
+                continue
             mapped = cv2.perspectiveTransform(points[None], matrix)[0]
             mx, my = mapped[:, 0], mapped[:, 1]
             inside = (mx >= 0) & (mx <= width - 1) & (my >= 0) & (my <= height - 1)
@@ -166,3 +183,32 @@ def distant_candidates(
             points = points[~hit]
         out[t] = cand
     return out
+
+
+def _aligned(
+    frames: NDArray[np.uint8],
+    sources: NDArray[np.bool_],
+    ring: tuple[NDArray[np.intp], NDArray[np.intp]],
+    t: int,
+    k: int,
+    matrix: NDArray[np.float64],
+    max_error: float,
+) -> bool:
+    """Whether ``matrix`` maps frame t's ring onto matching colours of frame k."""
+    ys, xs = ring
+    if len(ys) < 16:
+        return False
+    height, width = sources.shape[1:]
+    points = np.stack([xs, ys], axis=1).astype(np.float64)
+    mapped = cv2.perspectiveTransform(points[None], matrix)[0]
+    rx = np.rint(mapped[:, 0]).astype(np.intp)
+    ry = np.rint(mapped[:, 1]).astype(np.intp)
+    inside = (rx >= 0) & (rx < width) & (ry >= 0) & (ry < height)
+    inside[inside] &= sources[k, ry[inside], rx[inside]]
+    if inside.sum() < 16:
+        return False
+    diff = np.abs(
+        frames[k, ry[inside], rx[inside]].astype(np.int16)
+        - frames[t, ys[inside], xs[inside]].astype(np.int16)
+    )
+    return float(diff.mean()) < max_error
