@@ -573,6 +573,15 @@ def _upsample_field(
     return fy.astype(np.int64), fx.astype(np.int64)
 
 
+def _near_hole(hole: NDArray[np.bool_], reach: float) -> NDArray[np.bool_]:
+    """Pixels within ``reach`` x the hole's depth (+10 px) of the hole."""
+    if hole.all() or not hole.any():
+        return np.ones(hole.shape, bool)
+    depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+    outside = cv2.distanceTransform((~hole).astype(np.uint8), cv2.DIST_L2, 3)
+    return outside <= min(reach * depth + 10.0, float(sum(hole.shape)))
+
+
 def fill_patch(
     image: NDArray[np.uint8],
     hole: NDArray[np.bool_],
@@ -588,6 +597,7 @@ def fill_patch(
     pm_iters: int = 2,
     max_levels: int = 3,
     final_vote: str = "best",
+    reach: float | None = 4.0,
 ) -> NDArray[np.uint8]:
     """Fill ``hole`` with texture synthesised from patches of the known image.
 
@@ -625,6 +635,13 @@ def fill_patch(
         textures (bricks, gravel) all become the same flat colour and the
         layout chosen there is often the wrong texture; 3 levels measured
         best on the shared clips.
+    reach : float or None
+        Sources are taken only within ``reach`` times the hole's depth (its
+        largest distance from the edge) plus 10 px of the hole, in every
+        source image; None searches everywhere. Nearby texture is usually the
+        right one, while a far look-alike (a gravel path for a brick wall)
+        often matches the blurry first guess better; measured +0.3 dB on
+        average on the shared clips. Dropped when too few patches fit.
     final_vote : {"best", "mean"}
         How the finest level sets each hole pixel: from the single most
         similar covering patch (sharp; Newson's final step) or the weighted
@@ -655,6 +672,18 @@ def fill_patch(
     for im, m in extra:
         if im.shape != image.shape or m.shape != hole.shape:
             raise ValueError("extra sources must have the shape of the image")
+
+    if reach is not None:
+        near = _near_hole(hole, float(reach))
+        r = max(3, int(patch_size) | 1) // 2
+        band_src = src0 & near
+        band_extra = [(im, m & near) for im, m in extra]
+        # Keep the restriction only if it leaves plenty to choose from.
+        fits = _valid_centres(band_src, r).sum() + sum(
+            _valid_centres(m, r).sum() for _, m in band_extra
+        )
+        if fits >= max(_MIN_SOURCES, int(hole.sum())):
+            src0, extra = band_src, band_extra
 
     size = max(3, int(patch_size) | 1)
     while size >= 3:
