@@ -103,3 +103,19 @@ def test_bad_input_exits_2_with_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and needle in err[0], err
     assert not out.exists()
+
+
+def test_auto_overlay_prints_boxes_and_masks_every_frame(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.masks.test_overlay import overlay_clip
+
+    frames, truth = overlay_clip()
+    folder = write_folder(tmp_path / "frames", frames)
+    out = tmp_path / "masks"
+    assert run_cli("mask", str(folder), "-o", str(out), "--auto-overlay") == 0
+    printed = capsys.readouterr().out
+    assert printed.count("overlay found: --box") == 2
+    masks = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) > 0 for p in sorted(out.iterdir())]
+    assert len(masks) == len(frames)
+    assert all((m & truth).sum() >= 0.95 * truth.sum() for m in masks)

@@ -33,7 +33,7 @@ from vidfill.types import VideoInfo
 # Tracked masks are grown by this much by default: DAVIS-style outlines miss the
 # blurred edge, and after GrabCut a few more pixels of margin cost little.
 DEFAULT_DILATE = 8
-# Frames sampled over the clip for overlay detection.
+# About this many frames, evenly spread over the clip, feed overlay detection.
 OVERLAY_SAMPLES = 48
 # Default tracker, chosen by benchmarks/mask_quality.py (see the report there).
 DEFAULT_TRACKER = "hybrid"
@@ -93,18 +93,27 @@ def _group_keys(keys: list[tuple[Box, int]]) -> list[list[tuple[Box, int]]]:
 
 def _first_pass(
     info: VideoInfo, need_track: bool, need_overlay: bool
-) -> tuple[list[NDArray[np.uint8]], float, list[NDArray[np.uint8]]]:
-    """Read the clip once: reduced grey frames for tracking, sampled frames for overlays."""
+) -> tuple[list[NDArray[np.uint8]], float, tuple[NDArray[np.bool_], list[Box]] | None]:
+    """Read the clip once: reduced grey frames for tracking, and overlays found from
+    frames sampled on the way (accumulated, not stored: 4K frames are 25 MB each)."""
     scale = work_scale(info.size)
     stride = max(1, info.frame_count // OVERLAY_SAMPLES)
     grays: list[NDArray[np.uint8]] = []
-    samples: list[NDArray[np.uint8]] = []
-    for index, frame in enumerate(iter_frames(info)):
-        if need_track:
-            grays.append(to_work_gray(frame, scale))
-        if need_overlay and index % stride == 0 and len(samples) < OVERLAY_SAMPLES:
-            samples.append(frame)
-    return grays, scale, samples
+
+    def sampled() -> Iterator[NDArray[np.uint8]]:
+        for index, frame in enumerate(iter_frames(info)):
+            if need_track:
+                grays.append(to_work_gray(frame, scale))
+            if index % stride == 0:
+                yield frame
+
+    overlay = None
+    if need_overlay:
+        overlay = detect_overlay(sampled())
+    else:
+        for _ in sampled():
+            pass
+    return grays, scale, overlay
 
 
 def iter_masks(
@@ -319,11 +328,10 @@ def make_masks(
     if on_start is not None:
         on_start(info)
     report = MaskReport()
-    grays, scale, samples = _first_pass(info, bool(keys), auto_overlay)
+    grays, scale, overlay = _first_pass(info, bool(keys), auto_overlay)
     static = None
-    if auto_overlay:
-        static, report.overlay_boxes = detect_overlay(samples)
-        del samples
+    if overlay is not None:
+        static, report.overlay_boxes = overlay
     if keys:
         report.tracks = track_objects(info, keys, method=method, grays=grays, scale=scale)
     del grays
