@@ -21,6 +21,7 @@ Per window (see ``shared/research/methods.md`` §3 for the reasoning):
 from __future__ import annotations
 
 import importlib.util
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -156,6 +157,10 @@ class FlowEngine:
         #: Figures of the last window, for benchmarks and debugging.
         self.last_stats: dict[str, float] = {}
 
+    def _tick(self, key: str, start: float) -> None:
+        # Process CPU time (all threads) per stage, for benchmarks/flow_speed.py.
+        self.last_stats[key] = self.last_stats.get(key, 0.0) + time.process_time() - start
+
     # -- stage 1 and 2 -------------------------------------------------------
 
     def estimate_motion(
@@ -176,8 +181,11 @@ class FlowEngine:
         scale = flow_scale((height, width), self.flow_max_side)
         grey = to_grey(frames, scale)
         small_holes = shrink_masks(holes, grey.shape[1:])
+        clock = time.process_time()
         forward, backward = pair_flows(grey, preset=self.preset)
         cuts = detect_cuts(grey, forward, small_holes)
+        self._tick("cpu_flow", clock)
+        clock = time.process_time()
         foreign_small = np.zeros(grey.shape, bool)
 
         def complete_pair(t: int) -> NDArray[np.float64] | None:
@@ -193,6 +201,7 @@ class FlowEngine:
             foreign_small[t] |= grown_fwd
             foreign_small[t + 1] |= grown_bwd
             homographies.append(_rescale_homography(matrix, scale))
+        self._tick("cpu_complete", clock)
         if scale == 1.0:
             foreign = foreign_small
         else:
@@ -272,9 +281,12 @@ class FlowEngine:
         self._work = work
         done = ~holes.any(axis=(1, 2))
         rounds = 0
+        previous = None
         while True:
-            future, past = propagate(sources, tracked, motion)
+            clock = time.process_time()
+            future, past = propagate(sources, tracked, motion, previous)
             extra = self._distant(chain, shots, sources, tracked, future, past)
+            self._tick("cpu_propagate", clock)
             missing = np.zeros(count, np.int64)
             for t in np.nonzero(~done)[0]:
                 ys, xs = tracked[t]
@@ -288,11 +300,16 @@ class FlowEngine:
             if rounds >= self.max_rounds or missing.max() <= self.min_missing:
                 break
             key = int(np.argmax(missing))
+            clock = time.process_time()
             work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra)
+            self._tick("cpu_keyframes", clock)
             sources[key] = True
             tracked[key] = (np.zeros(0, np.intp), np.zeros(0, np.intp))
+            previous = (future, past)
             done[key] = True
             rounds += 1
+
+        clock = time.process_time()
 
         def finish(t: int) -> None:
             out[t] = self._finish(t, work, holes, tracked, sources, future, past, extra)
@@ -301,6 +318,7 @@ class FlowEngine:
             list(pool.map(finish, np.nonzero(~done)[0]))
         for t in np.nonzero(done & holes.any(axis=(1, 2)))[0]:
             out[t] = work[t]
+        self._tick("cpu_finish", clock)
         self.last_stats.update(rounds=float(rounds), cuts=float(motion.cuts.sum()))
         return out
 

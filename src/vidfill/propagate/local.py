@@ -78,6 +78,20 @@ class Candidates:
             distance=np.zeros(count, np.int32),
         )
 
+    def copy(self) -> Candidates:
+        """An independent copy."""
+        return Candidates(
+            self.t.copy(), self.x.copy(), self.y.copy(), self.error.copy(), self.distance.copy()
+        )
+
+    def assign(self, rows: NDArray[np.intp], other: Candidates) -> None:
+        """Overwrite ``rows`` with the candidates of ``other`` (aligned with ``rows``)."""
+        self.t[rows] = other.t
+        self.x[rows] = other.x
+        self.y[rows] = other.y
+        self.error[rows] = other.error
+        self.distance[rows] = other.distance
+
     @property
     def found(self) -> NDArray[np.bool_]:
         """Which pixels have a candidate."""
@@ -123,6 +137,7 @@ def sweep(
     motion: Motion,
     *,
     direction: str,
+    previous: list[Candidates] | None = None,
 ) -> list[Candidates]:
     """One propagation sweep over a window.
 
@@ -147,6 +162,10 @@ def sweep(
     """
     count, height, width = sources.shape
     results = [Candidates.empty(len(ys)) for ys, _ in tracked]
+    if previous is not None:
+        for t, old in enumerate(previous):
+            if len(old.t) == len(results[t].t):
+                results[t] = old.copy()
     if count < 2:
         return results
     if direction == "future":
@@ -164,8 +183,24 @@ def sweep(
         ys, xs = tracked[t]
         step_flow, check_flow, pair, u = step_of(t)
         cand = results[t]
+        todo = np.nonzero(~cand.found)[0] if previous is not None else None
         if len(ys) and not motion.cuts[pair]:
-            _step(ys, xs, step_flow, check_flow, motion.scale, sources, u, neighbour_map, cand)
+            if todo is None:
+                _step(ys, xs, step_flow, check_flow, motion.scale, sources, u, neighbour_map, cand)
+            elif len(todo):
+                part = Candidates.empty(len(todo))
+                _step(
+                    ys[todo],
+                    xs[todo],
+                    step_flow,
+                    check_flow,
+                    motion.scale,
+                    sources,
+                    u,
+                    neighbour_map,
+                    part,
+                )
+                cand.assign(todo, part)
         neighbour_map.load(ys, xs, cand)
     return results
 
@@ -225,16 +260,19 @@ def propagate(
     sources: NDArray[np.bool_],
     tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
     motion: Motion,
+    previous: tuple[list[Candidates], list[Candidates]] | None = None,
 ) -> tuple[list[Candidates], list[Candidates]]:
     """Both sweeps: per frame, the nearest future and the nearest past candidate.
 
-    See :func:`sweep` for the arguments.
+    See :func:`sweep` for the arguments; ``previous`` is an earlier
+    ``(future, past)`` result to extend.
 
     Returns
     -------
     future, past : list of Candidates
     """
+    old_future, old_past = previous if previous is not None else (None, None)
     return (
-        sweep(sources, tracked, motion, direction="future"),
-        sweep(sources, tracked, motion, direction="past"),
+        sweep(sources, tracked, motion, direction="future", previous=old_future),
+        sweep(sources, tracked, motion, direction="past", previous=old_past),
     )
