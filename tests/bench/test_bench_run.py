@@ -47,7 +47,7 @@ def clips(tmp_path: Path, rng: np.random.Generator) -> Path:
 def test_bench_writes_a_report_with_the_frame_baseline(clips: Path, tmp_path: Path) -> None:
     out = tmp_path / "report"
     args = ["bench", str(clips), "--methods", "frame", "--size", "128x72", "--out", str(out),
-            "--families", "blob,box-small"]
+            "--families", "blob,box-small", "--truth-clips", "logo"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
@@ -59,6 +59,8 @@ def test_bench_writes_a_report_with_the_frame_baseline(clips: Path, tmp_path: Pa
         "plain/blob", "plain/box-small", "object/blob", "object/box-small", "object/real",
         "logo/blob", "logo/box-small", "logo/real",
     }
+    kinds = {c["case_id"]: c["kind"] for c in cases}
+    assert kinds["object/real"] == "removal" and kinds["logo/real"] == "completion"
     for case in cases:
         scores = case["results"]["frame"]
         assert scores["error"] is None
@@ -82,6 +84,8 @@ def test_same_seed_same_cases(clips: Path) -> None:
     again = build_cases(clip, ["blob-moving"], seed=3)
     np.testing.assert_array_equal(first[0].masks, again[0].masks)
     assert [c.kind for c in first] == ["completion", "removal"]
+    as_truth = build_cases(clip, [], real_masks_are_holes=True)
+    assert [(c.case_id, c.kind) for c in as_truth] == [("object/real", "completion")]
     blank = first[0].method_input()
     assert not blank[first[0].masks].any()  # nothing of the truth leaks into the hole
 

@@ -174,9 +174,29 @@ def _load_real_masks(
 
 
 def build_cases(
-    clip: Clip, families: list[str], *, seed: int = 0, removal: bool = True
+    clip: Clip,
+    families: list[str],
+    *,
+    seed: int = 0,
+    removal: bool = True,
+    real_masks_are_holes: bool = False,
 ) -> list[Case]:
-    """The completion cases (one per mask family) and the removal case of a clip."""
+    """The completion cases (one per mask family) and the real-mask case of a clip.
+
+    Parameters
+    ----------
+    clip : Clip
+    families : list of str
+        Synthetic mask families, one completion case each.
+    seed : int
+        Base seed of the synthetic masks.
+    removal : bool
+        Add a case for the clip's real masks, when it has some.
+    real_masks_are_holes : bool
+        The real masks cut holes into intact frames (devil-sample and
+        running-car in the shared clips): the real-mask case is then scored as
+        completion (family ``"real"``) instead of removal.
+    """
     height, width = clip.frames.shape[1:3]
     cases = []
     for family in families:
@@ -190,9 +210,10 @@ def build_cases(
             )
         )
     if removal and clip.real_masks is not None and clip.real_masks.any():
+        kind = "completion" if real_masks_are_holes else "removal"
         cases.append(
             _labelled(
-                Case(f"{clip.name}/real", clip.name, "removal", "real", None, clip.frames,
+                Case(f"{clip.name}/real", clip.name, kind, "real", None, clip.frames,
                      clip.real_masks),
                 clip.motion,
             )

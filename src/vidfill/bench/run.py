@@ -59,6 +59,8 @@ class BenchSettings:
     families: list[str] = field(default_factory=lambda: list(FAMILIES))
     seed: int = 0
     quick: bool = False
+    #: Clips whose real masks cut holes into intact frames: scored as completion.
+    truth_clips: list[str] = field(default_factory=list)
     lpips_weights: Path | None = None
     i3d_weights: Path | None = None
 
@@ -288,6 +290,9 @@ def run_bench(settings: BenchSettings, progress: Progress | None = None) -> Benc
     unknown = sorted(set(names) - set(available))
     if unknown:
         raise VidfillError(f"{settings.clips_dir}: no clip named {', '.join(unknown)}")
+    unknown_truth = sorted(set(settings.truth_clips) - set(available))
+    if unknown_truth:  # names outside this run (--quick, --clips) are fine; typos are not
+        raise VidfillError(f"{settings.clips_dir}: no clip named {', '.join(unknown_truth)}")
     bad_families = sorted(set(settings.families) - set(FAMILIES))
     if bad_families:
         raise VidfillError(
@@ -322,7 +327,11 @@ def run_bench(settings: BenchSettings, progress: Progress | None = None) -> Benc
                 "pairs_used": int(clip.reference.used.sum()),
                 "truth_ewarp": warping_error(clip.frames, clip.reference),
             }
-            for case in build_cases(clip, settings.families, seed=settings.seed):
+            cases = build_cases(
+                clip, settings.families, seed=settings.seed,
+                real_masks_are_holes=name in settings.truth_clips,
+            )
+            for case in cases:
                 say(f"  case {case.case_id}")
                 record = _run_case(case, clip, workers, totals, lpips_model, i3d_model, features)
                 cases_out.append(record["json"])

@@ -22,6 +22,9 @@ _HELP = {
     "clips": "Comma-separated clip names to use (default: all).",
     "families": "Comma-separated synthetic mask families (default: all): blob, blob-moving, "
     "box-small, box-large, caption, logo, blob-fast.",
+    "truth_clips": "Comma-separated clips whose real masks cut holes into intact frames "
+    "(e.g. devil-sample,running-car): their real-mask case is scored against the frames as "
+    "ground truth instead of as object removal.",
     "seed": "Seed of the synthetic masks; the same seed gives the same cases.",
     "lpips": "TorchScript LPIPS model (needs torch); never downloaded.",
     "i3d": "TorchScript I3D feature model for VFID (needs torch); never downloaded.",
@@ -43,6 +46,7 @@ def bench_command(
     clips: Annotated[str | None, typer.Option(help=_HELP["clips"])] = None,
     families: Annotated[str | None, typer.Option(help=_HELP["families"])] = None,
     seed: Annotated[int, typer.Option(help=_HELP["seed"])] = 0,
+    truth_clips: Annotated[str | None, typer.Option(help=_HELP["truth_clips"])] = None,
     lpips_weights: Annotated[
         Path | None, typer.Option("--lpips-weights", help=_HELP["lpips"])
     ] = None,
@@ -65,6 +69,7 @@ def bench_command(
         "clips": _names(clips),
         "families": _names(families),
         "seed": seed,
+        "truth_clips": _names(truth_clips),
         "lpips_weights": lpips_weights,
         "i3d_weights": i3d_weights,
     }
