@@ -71,8 +71,11 @@ def score(masks: list[np.ndarray], truth: list[np.ndarray]) -> tuple[float, floa
     )
 
 
-def object_clips(names: list[str], method: str, at_mode: str, radius: int) -> None:
-    print(f"tracker={method} box from frame={at_mode} dilation={radius}px")
+def object_clips(
+    names: list[str], method: str, at_mode: str, radius: int, keys: int = 1
+) -> None:
+    where = f"{keys} keyframes (first to last)" if keys > 1 else f"frame={at_mode}"
+    print(f"tracker={method} box from {where} dilation={radius}px")
     print(
         f"{'clip':15s} {'frames':>6s} | {'box cov':>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s} | "
         f"{'ref cov':>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s} | lost"
@@ -87,7 +90,13 @@ def object_clips(names: list[str], method: str, at_mode: str, radius: int) -> No
         start = time.perf_counter()
         scale = work_scale(size)
         grays = [to_work_gray(f, scale) for f in frames]
-        track = track_box(grays, box, at, method=method, scale=scale)
+        extra = []
+        if keys > 1:
+            # More user boxes, evenly spread, as a user correcting the track would add.
+            spots = np.linspace(0, len(frames) - 1, keys).round().astype(int)
+            at, box = int(spots[0]), bounding_box(truth[spots[0]])
+            extra = [(bounding_box(truth[k]), int(k)) for k in spots[1:] if truth[k].any()]
+        track = track_box(grays, box, at, keyframes=extra, method=method, scale=scale)
         track_time = time.perf_counter() - start
         box_masks = [dilate(box_to_mask(b, size), radius) for b in track.boxes]
         start = time.perf_counter()
@@ -200,6 +209,9 @@ def main() -> None:
     parser.add_argument("--method", default="hybrid")
     parser.add_argument("--at", choices=["first", "middle"], default="first")
     parser.add_argument("--dilate", type=int, default=DEFAULT_DILATE)
+    parser.add_argument(
+        "--keys", type=int, default=1, help="boxes on this many frames, first to last"
+    )
     parser.add_argument("--no-overlay", action="store_true")
     parser.add_argument("--only-overlay", action="store_true")
     parser.add_argument(
@@ -214,7 +226,7 @@ def main() -> None:
         speed("bmx-trees", args.method, args.speed)
         return
     if not args.only_overlay:
-        object_clips(args.clips, args.method, args.at, args.dilate)
+        object_clips(args.clips, args.method, args.at, args.dilate, args.keys)
     if not args.no_overlay:
         overlays()
 

@@ -475,6 +475,9 @@ def track_box(
             weight = (index - a_at) / (b_at - a_at)
             fa, ca = forward[index]
             fb, cb = backward[index]
+            # A track that lost confidence gives way to the other one.
+            if ca + cb > 0:
+                weight = weight * cb / ((1 - weight) * ca + weight * cb + 1e-9)
             boxes[index] = tuple(  # type: ignore[assignment]
                 (1 - weight) * va + weight * vb for va, vb in zip(fa, fb, strict=False)
             )
