@@ -119,3 +119,12 @@ def test_auto_overlay_prints_boxes_and_masks_every_frame(
     masks = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) > 0 for p in sorted(out.iterdir())]
     assert len(masks) == len(frames)
     assert all((m & truth).sum() >= 0.95 * truth.sum() for m in masks)
+
+
+def test_grow_down_extends_masks_below_only() -> None:
+    from vidfill.masks.make import _grow_down
+
+    mask = np.zeros((10, 5), bool)
+    mask[2, 2] = True
+    assert np.flatnonzero(_grow_down(mask, 3)[:, 2]).tolist() == [2, 3, 4, 5]
+    assert _grow_down(mask, 3).sum() == 4

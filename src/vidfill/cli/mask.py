@@ -87,7 +87,7 @@ def mask_command(
     typer.echo(f"wrote {report.frame_count} masks to {output}")
     for x, y, w, h in report.overlay_boxes:
         typer.echo(f"overlay found: --box {x},{y},{w},{h}")
-    if report.tracks and not report.overlay_boxes and auto_overlay:
+    if auto_overlay and not report.overlay_boxes:
         typer.echo("no static overlay found")
     for first, last in report.lost_ranges():
         typer.echo(f"check frames {first}-{last}: the tracker lost the object or it left the frame")
