@@ -103,6 +103,9 @@ class FlowEngine:
     flow_dilate, flow_band : int
         Flow-mask growth in working pixels: plain dilation, and the band
         within which pixels off the camera motion join the mask.
+    flow_cell : int
+        Cell size (working pixels) of the coarse grid the flow fill is
+        solved on; flow behind a hole is smooth, so 8 px cells lose little.
     outlier_threshold : float
         Deviation from the camera motion (working pixels) that marks the
         removed object's motion bleeding into the flow.
@@ -131,6 +134,7 @@ class FlowEngine:
         preset: str = "medium",
         flow_dilate: int = 10,
         flow_band: int = 40,
+        flow_cell: int = 8,
         outlier_threshold: float = 0.5,
         foreign_threshold: float = 2.0,
         alpha: float = 0.5,
@@ -145,6 +149,7 @@ class FlowEngine:
         self.preset = preset
         self.flow_dilate = int(flow_dilate)
         self.flow_band = int(flow_band)
+        self.flow_cell = int(flow_cell)
         self.outlier_threshold = float(outlier_threshold)
         self.foreign_threshold = float(foreign_threshold)
         self.alpha = float(alpha)
@@ -232,17 +237,14 @@ class FlowEngine:
             matrix = np.eye(3)
         camera = homography_flow(matrix, shape) if matrix is not None else None
         mask = flow_mask(hole, flow, camera, dilate=dilate, band=band, threshold=threshold)
-        foreign = (
-            flow_mask(
-                hole,
-                flow,
-                camera,
-                dilate=dilate,
-                band=band,
-                threshold=self.foreign_threshold * scale,
-            )
-            & ~seed
-        )
+        # Moving objects: the part of the grown region that is far off the
+        # camera motion (a subset of the flow mask, so no second growth).
+        foreign = mask & ~seed
+        if camera is not None and foreign.any():
+            ys, xs = np.nonzero(foreign)
+            deviation = np.abs(flow[ys, xs] - camera[ys, xs]).max(axis=-1)
+            keep = deviation > self.foreign_threshold * scale
+            foreign[ys[~keep], xs[~keep]] = False
         if static:
             # A still camera: the background behind the hole does not move.
             # Exact zeros (not DIS noise) make every frame copy the same
@@ -250,7 +252,8 @@ class FlowEngine:
             out = flow.copy()
             out[mask] = 0.0
             return out, matrix, foreign
-        return complete_flow(flow, mask, camera), matrix, foreign
+        factor = max(2, round(self.flow_cell * scale))
+        return complete_flow(flow, mask, camera, factor=factor), matrix, foreign
 
     # -- the window ----------------------------------------------------------
 
