@@ -12,7 +12,7 @@ import json
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -21,6 +21,9 @@ from numpy.typing import NDArray
 from vidfill.bench.attributes import GROUPS
 from vidfill.bench.cases import Case
 from vidfill.compose import overlay_mask
+
+if TYPE_CHECKING:  # run.py imports this module; only the type is needed here
+    from vidfill.bench.run import BenchResult
 
 #: Metric key -> (label, direction, format, scale). Direction: "max", "min" or "one"
 #: (closest to 1 is best).
@@ -102,7 +105,7 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
 # --------------------------------------------------------------------------- tables
 
 
-def main_table(result: Any) -> list[str]:
+def main_table(result: BenchResult) -> list[str]:
     """The overall completion table: metrics as rows, methods as columns."""
     methods = result.settings.methods
     completion = [c for c in result.cases if c["kind"] == "completion"]
@@ -120,7 +123,7 @@ def main_table(result: Any) -> list[str]:
     return _table(["metric", *methods], rows)
 
 
-def group_table(result: Any, group: str) -> list[str]:
+def group_table(result: BenchResult, group: str) -> list[str]:
     """One attribute group: for each label, the group metrics with methods side by side."""
     methods = result.settings.methods
     completion = [c for c in result.cases if c["kind"] == "completion"]
@@ -141,7 +144,7 @@ def group_table(result: Any, group: str) -> list[str]:
     return _table([GROUP_TITLES[group].lower(), "cases", "metric", *methods], rows)
 
 
-def removal_table(result: Any) -> list[str]:
+def removal_table(result: BenchResult) -> list[str]:
     """Object removal (no ground truth): temporal metrics per clip."""
     methods = result.settings.methods
     removal = [c for c in result.cases if c["kind"] == "removal"]
@@ -161,7 +164,7 @@ def removal_table(result: Any) -> list[str]:
     return _table(["clip", "metric", *methods], rows)
 
 
-def clip_table(result: Any) -> list[str]:
+def clip_table(result: BenchResult) -> list[str]:
     """Completion per clip (all mask families pooled): PSNR and E_warp."""
     methods = result.settings.methods
     completion = [c for c in result.cases if c["kind"] == "completion"]
@@ -261,7 +264,7 @@ class SheetKeeper:
 # --------------------------------------------------------------------------- charts
 
 
-def write_charts(result: Any, folder: Path) -> list[str] | str:
+def write_charts(result: BenchResult, folder: Path) -> list[str] | str:
     """One PNG bar chart per attribute group (PSNR and E_warp by label and method).
 
     Returns
@@ -332,7 +335,7 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def write_report(result: Any, folder: Path) -> dict[str, Path]:
+def write_report(result: BenchResult, folder: Path) -> dict[str, Path]:
     """Write report.json, report.md, charts/ and sheets/ into ``folder``.
 
     Returns
@@ -372,7 +375,7 @@ def write_report(result: Any, folder: Path) -> dict[str, Path]:
     return {"json": json_path, "markdown": md_path}
 
 
-def markdown(result: Any, charts: list[str] | str, sheets: dict[str, str]) -> list[str]:
+def markdown(result: BenchResult, charts: list[str] | str, sheets: dict[str, str]) -> list[str]:
     """The lines of report.md."""
     settings = result.settings
     completion = [c for c in result.cases if c["kind"] == "completion"]
