@@ -138,7 +138,7 @@ class FlowEngine:
         outlier_threshold: float = 0.5,
         foreign_threshold: float = 2.0,
         alpha: float = 0.5,
-        tau: float = 30.0,
+        tau: float = 3.0,
         max_rounds: int = 4,
         min_missing: int = 24,
         distant: bool = True,
@@ -194,8 +194,12 @@ class FlowEngine:
         foreign_small = np.zeros(grey.shape, bool)
 
         def complete_pair(t: int) -> NDArray[np.float64] | None:
-            forward[t], matrix, grown_fwd = self._complete(forward[t], small_holes[t], scale)
-            backward[t], _, grown_bwd = self._complete(backward[t], small_holes[t + 1], scale)
+            # Both frames' holes: DIS bleeds a hole's content into the flow
+            # of the *other* frame too, and a carried context frame (no hole
+            # of its own) must still get clean flow towards its neighbour.
+            both = small_holes[t] | small_holes[t + 1]
+            forward[t], matrix, grown_fwd = self._complete(forward[t], both, scale)
+            backward[t], _, grown_bwd = self._complete(backward[t], both, scale)
             return matrix, grown_fwd, grown_bwd
 
         # OpenCV, SciPy's solver and most NumPy kernels release the GIL.
