@@ -122,6 +122,14 @@ class FlowEngine:
         A frame with no more never-seen pixels than this gets no keyframe.
     distant : bool
         Look up pixels with no local candidate in distant frames.
+    blend_factor : int
+        Coarse cell size (px) of the boundary-offset (Poisson) seam
+        correction; 1 solves it at full resolution, 0 pastes colours as
+        propagated.
+    spatial : str
+        Fill of never-seen pixels on keyframes: "harmonic" (default),
+        "patch" (PatchMatch synthesis, :mod:`vidfill.fill.patch`), "telea",
+        or "auto" (patch when available).
     """
 
     name = "flow"
@@ -274,7 +282,7 @@ class FlowEngine:
             return out
         self.last_stats = {}
         motion, homographies, foreign = self.estimate_motion(frames, holes)
-        ring_width = self.blend_factor + 1
+        ring_width = max(self.blend_factor, 1) + 1
         # Pixels moving unlike the camera next to a hole are a moving object
         # (or the removed one's bleed): copied into the hole they leave
         # ghosts, so they are no sources, but chains pass through them.
@@ -384,9 +392,14 @@ class FlowEngine:
         have = np.zeros(hole.shape, bool)
         have[ys[any_found], xs[any_found]] = True
         ring = have & self._rings[t] & ~hole
-        image = boundary_offset(
-            work[t], fill, hole & have, ring, factor=self.blend_factor, skip_below=1.0
-        )
+        if self.blend_factor > 0:
+            image = boundary_offset(
+                work[t], fill, hole & have, ring, factor=self.blend_factor, skip_below=1.0
+            )
+        else:
+            image = work[t].copy()
+            inside = hole & have
+            image[inside] = np.clip(fill[inside] + 0.5, 0, 255).astype(np.uint8)
         missing = hole & ~have
         if missing.any():
             image = self._spatial(image, missing, ~missing & (sources[t] | hole))
