@@ -89,43 +89,53 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=1000)
     parser.add_argument("--method", default="flow")
     parser.add_argument("--clips", type=Path, default=DEFAULT_CLIPS)
-    parser.add_argument("--skip-4k", action="store_true")
+    parser.add_argument("--cases", default="long,4k", help="comma-separated: long, 4k")
     args = parser.parse_args()
     clip = args.clips / "tennis" / "frames"
     with tempfile.TemporaryDirectory(prefix="vidfill-long-") as scratch:
         work = Path(scratch)
         size = (1280, 720)
-        make_video(work / "long.mp4", looped_frames(clip, args.frames, size))
-        moving_disk_masks(work / "masks", args.frames, size, radius=60)
-        short_masks = work / "masks100"
-        moving_disk_masks(short_masks, 100, size, radius=60)
-        make_video(work / "short.mp4", looped_frames(clip, 100, size))
         print(f"method={args.method}")
-        seconds, peak = run_remove([str(work / "short.mp4"), "-m", str(short_masks), "-o",
-                                    str(work / "out_short.mp4"), "--method", args.method])
-        print(f"1280x720 x100 frames, moving mask: {100 / seconds:.2f} frames/s, "
+        if "long" in args.cases.split(","):
+            run_long(work, clip, args.frames, size, args.method)
+        if "4k" in args.cases.split(","):
+            run_4k(work, clip, args.method)
+
+
+def run_long(work: Path, clip: Path, frames: int, size: tuple[int, int], method: str) -> None:
+    """Peak memory on the first 100 frames and on all ``frames`` of a looped 720p video."""
+    make_video(work / "long.mp4", looped_frames(clip, frames, size))
+    moving_disk_masks(work / "masks", frames, size, radius=60)
+    moving_disk_masks(work / "masks100", 100, size, radius=60)
+    make_video(work / "short.mp4", looped_frames(clip, 100, size))
+    seconds, peak_short = run_remove([str(work / "short.mp4"), "-m", str(work / "masks100"),
+                                      "-o", str(work / "out_short.mp4"), "--method", method])
+    print(f"1280x720 x100 frames, moving mask: {100 / seconds:.2f} frames/s, "
+          f"peak RSS {peak_short:.0f} MB")
+    seconds, peak = run_remove([str(work / "long.mp4"), "-m", str(work / "masks"), "-o",
+                                str(work / "out_long.mp4"), "--method", method])
+    print(f"1280x720 x{frames} frames, moving mask: {frames / seconds:.2f} frames/s, "
+          f"peak RSS {peak:.0f} MB ({peak / peak_short:.2f}x the 100-frame run)")
+
+
+def run_4k(work: Path, clip: Path, method: str, frames: int = 60) -> None:
+    """A small mask on a 4K video against a 1280x720 crop of it holding the same mask."""
+    full = (3840, 2160)
+    box = (1720, 700, 390, 330)  # x, y, w, h: about 1.6% of the 4K frame
+    crop_x, crop_y = box[0] - 445, box[1] - 195  # a 1280x720 window around the mask
+    make_video(work / "k4.mp4", looped_frames(clip, frames, full))
+    make_video(work / "k4_crop.mp4", (f[crop_y : crop_y + 720, crop_x : crop_x + 1280]
+                                      for f in looped_frames(clip, frames, full)))
+    cases = (("3840x2160", "k4.mp4", box),
+             ("1280x720 crop", "k4_crop.mp4", (box[0] - crop_x, box[1] - crop_y, *box[2:])))
+    rates = []
+    for label, name, (x, y, w, h) in cases:
+        seconds, peak = run_remove([str(work / name), "--box", f"{x},{y},{w},{h}", "-o",
+                                    str(work / f"out_{name}"), "--method", method])
+        rates.append(frames / seconds)
+        print(f"{label} x{frames} frames, static {w}x{h} box: {rates[-1]:.2f} frames/s, "
               f"peak RSS {peak:.0f} MB")
-        peak_short = peak
-        seconds, peak = run_remove([str(work / "long.mp4"), "-m", str(work / "masks"), "-o",
-                                    str(work / "out_long.mp4"), "--method", args.method])
-        print(f"1280x720 x{args.frames} frames, moving mask: {args.frames / seconds:.2f} "
-              f"frames/s, peak RSS {peak:.0f} MB ({peak / peak_short:.2f}x the 100-frame run)")
-        if args.skip_4k:
-            return
-        # A small static mask: ~1% of a 4K frame, and the same content at 720p.
-        for label, size, scale in (("1280x720", (1280, 720), 1), ("3840x2160", (3840, 2160), 3)):
-            video = work / f"k{scale}.mp4"
-            make_video(video, looped_frames(clip, 60, size))
-            mask = np.zeros((size[1], size[0]), np.uint8)
-            w, h = 130 * scale, 110 * scale
-            cv2.rectangle(mask, (size[0] // 2, size[1] // 3),
-                          (size[0] // 2 + w, size[1] // 3 + h), 255, -1)
-            cv2.imwrite(str(work / f"mask{scale}.png"), mask)
-            seconds, peak = run_remove([str(video), "-m", str(work / f"mask{scale}.png"), "-o",
-                                        str(work / f"out{scale}.mp4"), "--method", args.method])
-            share = float((mask > 0).mean()) * 100
-            print(f"{label} x60 frames, static mask {share:.1f}% of frame: "
-                  f"{60 / seconds:.2f} frames/s, peak RSS {peak:.0f} MB")
+    print(f"throughput 1280x720 crop / 4K: {rates[1] / rates[0]:.2f}x")
 
 
 if __name__ == "__main__":

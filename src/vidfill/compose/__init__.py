@@ -1,5 +1,5 @@
 """The compose stage: put filled pixels back, and only those."""
 
-from vidfill.compose.composite import composite, overlay_mask
+from vidfill.compose.composite import composite, composite_into, overlay_mask
 
-__all__ = ["composite", "overlay_mask"]
+__all__ = ["composite", "composite_into", "overlay_mask"]

@@ -19,6 +19,16 @@ def composite(
     return np.where(hole[..., None], filled, original)
 
 
+def composite_into(
+    frame: NDArray[np.uint8], filled: NDArray[np.uint8], hole: NDArray[np.bool_]
+) -> None:
+    """In place: copy ``filled`` into ``frame`` where ``hole`` is True, nothing else.
+
+    The memory-light form of :func:`composite`, for a crop view of a large frame.
+    """
+    np.copyto(frame, filled, where=hole[..., None])
+
+
 def overlay_mask(
     frame: NDArray[np.uint8],
     mask: NDArray[np.bool_],

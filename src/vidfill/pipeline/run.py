@@ -15,12 +15,16 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vidfill.compose import composite
+from vidfill.compose.composite import composite_into
 from vidfill.engines.base import Engine
 from vidfill.errors import MaskError
 from vidfill.pipeline.windows import Region, WindowSettings, working_region
 
 ProgressCallback = Callable[[int], None]
+
+#: Full-resolution frames one window may hold (the engine's own working copies of
+#: the cropped region come on top).
+DEFAULT_MEMORY_BUDGET = 768 * 2**20
 
 
 def fill_stream(
@@ -34,6 +38,7 @@ def fill_stream(
     context: Sequence[NDArray[np.uint8]] = (),
     first_index: int = 0,
     on_checkpoint: ProgressCallback | None = None,
+    memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
 ) -> Iterator[NDArray[np.uint8]]:
     """Fill the holes of a stream of frames; yield finished frames in order.
 
@@ -65,6 +70,10 @@ def fill_stream(
         frame so far is final and the next window starts from a clean state:
         a run restarted there with ``context`` and ``first_index`` gives the
         same output as one that never stopped.
+    memory_budget : int or None
+        Bytes that the full-resolution frames held for one window may take;
+        windows are shortened for large frames to stay within it (at 4K,
+        about 30 frames for the default 768 MiB). None: no limit.
 
     Yields
     ------
@@ -74,6 +83,7 @@ def fill_stream(
     """
     settings = window or WindowSettings.for_length(engine.preferred_window)
     pairs = iter(zip(frames, holes, strict=True))
+    budget_checked = memory_budget is None
     pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]] = deque()
     carried: deque[NDArray[np.uint8]] = deque(
         list(context)[-settings.context :] if settings.context else [],
@@ -95,23 +105,38 @@ def fill_stream(
                 raise MaskError(f"masks and frames differ in number: {error}") from None
             _check_pair(frame, hole, finished + len(pending))
             pending.append((frame, hole))
+            if not budget_checked:
+                budget_checked = True
+                settings = _fit_budget(settings, frame.nbytes, memory_budget)
+                capacity = settings.length - len(carried)
         if not pending:
             return
         emit_count = len(pending) if exhausted else max(1, len(pending) - settings.lookahead)
         passthrough = _leading_empty(pending, emit_count)
         if passthrough:
-            outputs = [pending[i][0] for i in range(passthrough)]
+            region, fills = None, [None] * passthrough
         else:
-            outputs = _fill_window(engine, list(carried), list(pending), emit_count, max_side)
-        for output in outputs:
+            region, fills = _fill_window(engine, list(carried), list(pending), emit_count, max_side)
+        for fill in fills:
             original, hole = pending.popleft()
-            finished_frame = composite(original, output, hole) if hole.any() else original
+            finished_frame = original
+            if fill is not None and region is not None and hole.any():
+                finished_frame = original.copy()
+                composite_into(finished_frame[region.slices], fill, hole[region.slices])
             if settings.context:
                 carried.append(finished_frame)
             finished += 1
             if on_frame is not None:
                 on_frame(finished)
             yield finished_frame
+
+
+def _fit_budget(settings: WindowSettings, frame_bytes: int, budget: int) -> WindowSettings:
+    """Shorten the window so that its full-resolution frames fit in ``budget`` bytes."""
+    affordable = max(2, budget // max(frame_bytes, 1))
+    if affordable >= settings.length:
+        return settings
+    return WindowSettings.for_length(affordable)
 
 
 def _check_pair(frame: NDArray[np.uint8], hole: NDArray[np.bool_], index: int) -> None:
@@ -138,36 +163,25 @@ def _fill_window(
     pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]],
     emit_count: int,
     max_side: int | None,
-) -> list[NDArray[np.uint8]]:
-    """Run the engine on context + pending frames; return fills for the first ``emit_count``."""
-    frames = np.stack(context + [frame for frame, _ in pending])
-    holes = np.zeros(frames.shape[:3], dtype=bool)
-    holes[len(context) :] = np.stack([hole for _, hole in pending])
+) -> tuple[Region, list[NDArray[np.uint8]]]:
+    """Run the engine on context + pending frames, cropped to the holes' region.
+
+    Returns the region and the filled crops of the first ``emit_count``
+    pending frames. Only crops are stacked: full frames are never copied, so
+    a small mask on a 4K video costs little more than on a small one.
+    """
+    holes = [np.zeros(pending[0][1].shape, bool)] * len(context) + [h for _, h in pending]
     region = working_region(holes, max_side=max_side)
     assert region is not None  # callers only fill windows that have a hole
-    filled = _fill_region(engine, frames, holes, region)
-    first = len(context)
-    return list(filled[first : first + emit_count])
-
-
-def _fill_region(
-    engine: Engine,
-    frames: NDArray[np.uint8],
-    holes: NDArray[np.bool_],
-    region: Region,
-) -> NDArray[np.uint8]:
-    """Fill inside ``region`` only, at its working scale, and paste back at full size."""
-    crop_frames = frames[(slice(None), *region.slices)]
-    crop_holes = holes[(slice(None), *region.slices)]
+    crop_frames = np.stack([f[region.slices] for f in context + [f for f, _ in pending]])
+    crop_holes = np.stack([h[region.slices] for h in holes])
     if region.scale == 1.0:
-        filled_crop = engine.fill_window(np.ascontiguousarray(crop_frames), crop_holes)
+        filled = engine.fill_window(crop_frames, crop_holes)
     else:
         small_frames, small_holes = _downscale(crop_frames, crop_holes, region.working_size)
-        small_filled = engine.fill_window(small_frames, small_holes)
-        filled_crop = _upscale(small_filled, crop_frames.shape[1:3])
-    result = frames.copy()
-    result[(slice(None), *region.slices)] = filled_crop
-    return result
+        filled = _upscale(engine.fill_window(small_frames, small_holes), crop_frames.shape[1:3])
+    first = len(context)
+    return region, list(filled[first : first + emit_count])
 
 
 def _downscale(

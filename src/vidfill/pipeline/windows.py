@@ -22,6 +22,7 @@ times).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,13 +81,13 @@ class Region:
 
 
 def working_region(
-    holes: NDArray[np.bool_],
+    holes: Sequence[NDArray[np.bool_]] | NDArray[np.bool_],
     *,
     margin_fraction: float = 0.5,
     min_margin: int = 48,
     max_side: int | None = None,
 ) -> Region | None:
-    """The part of the frame worth working on for a stack of holes ``(T, H, W)``.
+    """The part of the frame worth working on for holes ``(H, W)`` of several frames.
 
     The union of the holes' bounding boxes, grown by a context margin (the
     larger of ``min_margin`` pixels and ``margin_fraction`` of the box's
@@ -95,11 +96,14 @@ def working_region(
 
     Returns None when no frame has a hole.
     """
-    box = bounding_box(holes)
-    if box is None:
+    boxes = [box for box in (bounding_box(hole) for hole in holes) if box is not None]
+    if not boxes:
         return None
-    x, y, w, h = box
-    height, width = holes.shape[-2:]
+    x = min(b[0] for b in boxes)
+    y = min(b[1] for b in boxes)
+    w = max(b[0] + b[2] for b in boxes) - x
+    h = max(b[1] + b[3] for b in boxes) - y
+    height, width = holes[0].shape
     margin = max(min_margin, int(margin_fraction * max(w, h)))
     region = Region(
         y0=max(0, y - margin),
