@@ -58,10 +58,18 @@ def main() -> None:
     parser.add_argument("--method", default="flow")
     parser.add_argument("--window", type=int, default=12)
     parser.add_argument("--frames", type=int, default=50)
+    parser.add_argument("--context", type=int, default=None)
+    parser.add_argument("--lookahead", type=int, default=None)
     parser.add_argument("--clips", type=Path, default=DEFAULT_CLIPS)
     parser.add_argument("--names", default="tennis,rollerblade,schoolgirls,kite-surf")
     args = parser.parse_args()
     settings = WindowSettings.for_length(args.window)
+    if args.context is not None or args.lookahead is not None:
+        settings = WindowSettings(
+            args.window,
+            settings.context if args.context is None else args.context,
+            settings.lookahead if args.lookahead is None else args.lookahead,
+        )
     print(f"method={args.method} window={settings}")
     print(f"{'clip':14s} {'inside':>8s} {'straddle':>9s} {'ratio':>6s}")
     for name in args.names.split(","):
