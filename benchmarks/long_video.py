@@ -48,8 +48,10 @@ def moving_disk_masks(folder: Path, count: int, size: tuple[int, int], radius: i
     width, height = size
     for index in range(count):
         angle = 2 * np.pi * index / 200
-        centre = (int(width / 2 + width / 4 * np.cos(angle)),
-                  int(height / 2 + height / 4 * np.sin(angle)))
+        centre = (
+            int(width / 2 + width / 4 * np.cos(angle)),
+            int(height / 2 + height / 4 * np.sin(angle)),
+        )
         mask = np.zeros((height, width), np.uint8)
         cv2.circle(mask, centre, radius, 255, -1)
         cv2.imwrite(str(folder / f"{index:05d}.png"), mask)
@@ -62,8 +64,9 @@ def make_video(path: Path, frames, fps: int = 25) -> None:
 
     from vidfill.types import VideoInfo
 
-    info = VideoInfo(path=path, width=first.shape[1], height=first.shape[0], frame_count=0,
-                     fps=Fraction(fps))
+    info = VideoInfo(
+        path=path, width=first.shape[1], height=first.shape[0], frame_count=0, fps=Fraction(fps)
+    )
     with open_output(path, info, crf=18, preset="veryfast") as writer:
         writer.write(first)
         for frame in frames:
@@ -108,14 +111,36 @@ def run_long(work: Path, clip: Path, frames: int, size: tuple[int, int], method:
     moving_disk_masks(work / "masks", frames, size, radius=60)
     moving_disk_masks(work / "masks100", 100, size, radius=60)
     make_video(work / "short.mp4", looped_frames(clip, 100, size))
-    seconds, peak_short = run_remove([str(work / "short.mp4"), "-m", str(work / "masks100"),
-                                      "-o", str(work / "out_short.mp4"), "--method", method])
-    print(f"1280x720 x100 frames, moving mask: {100 / seconds:.2f} frames/s, "
-          f"peak RSS {peak_short:.0f} MB")
-    seconds, peak = run_remove([str(work / "long.mp4"), "-m", str(work / "masks"), "-o",
-                                str(work / "out_long.mp4"), "--method", method])
-    print(f"1280x720 x{frames} frames, moving mask: {frames / seconds:.2f} frames/s, "
-          f"peak RSS {peak:.0f} MB ({peak / peak_short:.2f}x the 100-frame run)")
+    seconds, peak_short = run_remove(
+        [
+            str(work / "short.mp4"),
+            "-m",
+            str(work / "masks100"),
+            "-o",
+            str(work / "out_short.mp4"),
+            "--method",
+            method,
+        ]
+    )
+    print(
+        f"1280x720 x100 frames, moving mask: {100 / seconds:.2f} frames/s, "
+        f"peak RSS {peak_short:.0f} MB"
+    )
+    seconds, peak = run_remove(
+        [
+            str(work / "long.mp4"),
+            "-m",
+            str(work / "masks"),
+            "-o",
+            str(work / "out_long.mp4"),
+            "--method",
+            method,
+        ]
+    )
+    print(
+        f"1280x720 x{frames} frames, moving mask: {frames / seconds:.2f} frames/s, "
+        f"peak RSS {peak:.0f} MB ({peak / peak_short:.2f}x the 100-frame run)"
+    )
 
 
 def run_4k(work: Path, clip: Path, method: str, frames: int = 60) -> None:
@@ -124,17 +149,35 @@ def run_4k(work: Path, clip: Path, method: str, frames: int = 60) -> None:
     box = (1720, 700, 390, 330)  # x, y, w, h: about 1.6% of the 4K frame
     crop_x, crop_y = box[0] - 445, box[1] - 195  # a 1280x720 window around the mask
     make_video(work / "k4.mp4", looped_frames(clip, frames, full))
-    make_video(work / "k4_crop.mp4", (f[crop_y : crop_y + 720, crop_x : crop_x + 1280]
-                                      for f in looped_frames(clip, frames, full)))
-    cases = (("3840x2160", "k4.mp4", box),
-             ("1280x720 crop", "k4_crop.mp4", (box[0] - crop_x, box[1] - crop_y, *box[2:])))
+    make_video(
+        work / "k4_crop.mp4",
+        (
+            f[crop_y : crop_y + 720, crop_x : crop_x + 1280]
+            for f in looped_frames(clip, frames, full)
+        ),
+    )
+    cases = (
+        ("3840x2160", "k4.mp4", box),
+        ("1280x720 crop", "k4_crop.mp4", (box[0] - crop_x, box[1] - crop_y, *box[2:])),
+    )
     rates = []
     for label, name, (x, y, w, h) in cases:
-        seconds, peak = run_remove([str(work / name), "--box", f"{x},{y},{w},{h}", "-o",
-                                    str(work / f"out_{name}"), "--method", method])
+        seconds, peak = run_remove(
+            [
+                str(work / name),
+                "--box",
+                f"{x},{y},{w},{h}",
+                "-o",
+                str(work / f"out_{name}"),
+                "--method",
+                method,
+            ]
+        )
         rates.append(frames / seconds)
-        print(f"{label} x{frames} frames, static {w}x{h} box: {rates[-1]:.2f} frames/s, "
-              f"peak RSS {peak:.0f} MB")
+        print(
+            f"{label} x{frames} frames, static {w}x{h} box: {rates[-1]:.2f} frames/s, "
+            f"peak RSS {peak:.0f} MB"
+        )
     print(f"throughput 1280x720 crop / 4K: {rates[1] / rates[0]:.2f}x")
 
 

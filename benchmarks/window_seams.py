@@ -31,11 +31,18 @@ SIZE = (432, 240)
 
 def load(clip: Path, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Frames and dilated masks of a clip with per-frame masks, at 432x240."""
-    frames = [cv2.resize(f, SIZE, interpolation=cv2.INTER_AREA)
-              for _, f in zip(range(count), iter_frames(probe(clip / "frames")))]
-    masks = [dilate(cv2.resize(read_mask_image(p).view(np.uint8), SIZE,
-                               interpolation=cv2.INTER_NEAREST) > 0, 4)
-             for p in list_images(clip / "masks")[:count]]
+    frames = [
+        cv2.resize(f, SIZE, interpolation=cv2.INTER_AREA)
+        for _, f in zip(range(count), iter_frames(probe(clip / "frames")), strict=False)
+    ]
+    masks = [
+        dilate(
+            cv2.resize(read_mask_image(p).view(np.uint8), SIZE, interpolation=cv2.INTER_NEAREST)
+            > 0,
+            4,
+        )
+        for p in list_images(clip / "masks")[:count]
+    ]
     return frames, masks
 
 
@@ -75,8 +82,16 @@ def main() -> None:
     for name in args.names.split(","):
         frames, masks = load(args.clips / name, args.frames)
         boundaries: list[int] = []
-        output = list(fill_stream(frames, masks, get_engine(args.method), window=settings,
-                                  max_side=None, on_checkpoint=boundaries.append))
+        output = list(
+            fill_stream(
+                frames,
+                masks,
+                get_engine(args.method),
+                window=settings,
+                max_side=None,
+                on_checkpoint=boundaries.append,
+            )
+        )
         inside, straddle = [], []
         for t in range(len(output) - 1):
             change = pair_change(output[t], output[t + 1], masks[t])

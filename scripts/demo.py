@@ -53,14 +53,30 @@ def make_logo(height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     cv2.circle(colour, (cx, cy), 46, (230, 40, 40), 10, cv2.LINE_AA)
     cv2.circle(alpha, (cx, cy), 46, 205, 10, cv2.LINE_AA)
     for image, value in ((colour, (255, 255, 255)), (alpha, 190)):
-        cv2.putText(image, "vidfill", (cx - 330, cy + 22), cv2.FONT_HERSHEY_DUPLEX, 2.0, value, 4,
-                    cv2.LINE_AA)
+        cv2.putText(
+            image,
+            "vidfill",
+            (cx - 330, cy + 22),
+            cv2.FONT_HERSHEY_DUPLEX,
+            2.0,
+            value,
+            4,
+            cv2.LINE_AA,
+        )
     band_top = height - 110
     cv2.rectangle(colour, (140, band_top), (width - 140, band_top + 56), (20, 20, 20), -1)
     cv2.rectangle(alpha, (140, band_top), (width - 140, band_top + 56), 115, -1)
     for image, value in ((colour, (255, 230, 90)), (alpha, 230)):
-        cv2.putText(image, "SAMPLE CAPTION - NOT FOR BROADCAST", (190, band_top + 40),
-                    cv2.FONT_HERSHEY_SIMPLEX, 1.2, value, 3, cv2.LINE_AA)
+        cv2.putText(
+            image,
+            "SAMPLE CAPTION - NOT FOR BROADCAST",
+            (190, band_top + 40),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            1.2,
+            value,
+            3,
+            cv2.LINE_AA,
+        )
     return colour, alpha.astype(np.float32) / 255.0
 
 
@@ -102,8 +118,10 @@ def main() -> None:
     colour, alpha = make_logo(info.height, info.width)
     mask = alpha > 0.02
     cv2.imwrite(str(out / "mask.png"), mask.astype(np.uint8) * 255)
-    print(f"demo: {sample.name}: {info.width}x{info.height}, {info.frame_count} frames, "
-          f"{float(info.fps):.3f} fps, audio: {info.has_audio}")
+    print(
+        f"demo: {sample.name}: {info.width}x{info.height}, {info.frame_count} frames, "
+        f"{float(info.fps):.3f} fps, audio: {info.has_audio}"
+    )
 
     damaged_path = out / "damaged.mp4"
     with open_output(damaged_path, info, crf=14) as writer:
@@ -111,21 +129,38 @@ def main() -> None:
             writer.write(burn(frame, colour, alpha))
 
     restored_path = out / "restored.mp4"
-    command = [sys.executable, "-m", "vidfill", "remove", str(damaged_path), "-m",
-               str(out / "mask.png"), "-o", str(restored_path), "--method", args.method,
-               "--overwrite"]
+    command = [
+        sys.executable,
+        "-m",
+        "vidfill",
+        "remove",
+        str(damaged_path),
+        "-m",
+        str(out / "mask.png"),
+        "-o",
+        str(restored_path),
+        "--method",
+        args.method,
+        "--overwrite",
+    ]
     print("demo: running", " ".join(["vidfill", *command[3:]]))
     started = time.perf_counter()
     subprocess.run(command, check=True)
     seconds = time.perf_counter() - started
 
     damaged_info, restored_info = probe(damaged_path), probe(restored_path)
-    scores: dict[str, list[float]] = {"damaged": [], "restored": [], "damaged_hole": [],
-                                      "restored_hole": []}
+    scores: dict[str, list[float]] = {
+        "damaged": [],
+        "restored": [],
+        "damaged_hole": [],
+        "restored_hole": [],
+    }
     side_info = probe(sample)
     with open_output(out / "side_by_side.mp4", side_info, crf=20) as writer:
         for original, damaged, restored in zip(
-            iter_frames(info), iter_frames(damaged_info), iter_frames(restored_info),
+            iter_frames(info),
+            iter_frames(damaged_info),
+            iter_frames(restored_info),
             strict=True,
         ):
             scores["damaged"].append(psnr(damaged, original))
@@ -134,24 +169,31 @@ def main() -> None:
             scores["restored_hole"].append(psnr(restored, original, mask))
             writer.write(side_by_side(damaged, restored, original))
 
-    print(f"demo: filled {restored_info.frame_count} frames in {seconds:.1f} s "
-          f"({restored_info.frame_count / seconds:.1f} frames/s, including decode and encode)")
-    print(f"demo: frames in/out {info.frame_count}/{restored_info.frame_count}, "
-          f"fps {float(info.fps):.3f}/{float(restored_info.fps):.3f}, audio seconds "
-          f"{audio_seconds(sample)}/{audio_seconds(restored_path)}")
-    print(f"demo: PSNR vs original, whole frame: damaged {np.mean(scores['damaged']):.2f} dB, "
-          f"restored {np.mean(scores['restored']):.2f} dB")
-    print(f"demo: PSNR vs original, inside the mask: damaged "
-          f"{np.mean(scores['damaged_hole']):.2f} dB, restored "
-          f"{np.mean(scores['restored_hole']):.2f} dB")
+    print(
+        f"demo: filled {restored_info.frame_count} frames in {seconds:.1f} s "
+        f"({restored_info.frame_count / seconds:.1f} frames/s, including decode and encode)"
+    )
+    print(
+        f"demo: frames in/out {info.frame_count}/{restored_info.frame_count}, "
+        f"fps {float(info.fps):.3f}/{float(restored_info.fps):.3f}, audio seconds "
+        f"{audio_seconds(sample)}/{audio_seconds(restored_path)}"
+    )
+    print(
+        f"demo: PSNR vs original, whole frame: damaged {np.mean(scores['damaged']):.2f} dB, "
+        f"restored {np.mean(scores['restored']):.2f} dB"
+    )
+    print(
+        f"demo: PSNR vs original, inside the mask: damaged "
+        f"{np.mean(scores['damaged_hole']):.2f} dB, restored "
+        f"{np.mean(scores['restored_hole']):.2f} dB"
+    )
     print(f"demo: outputs in {out}/: damaged.mp4, mask.png, restored.mp4, side_by_side.mp4")
 
 
 def side_by_side(*frames: np.ndarray) -> np.ndarray:
     """Frames at a third of the size next to each other, padded back to the full frame size."""
     height, width = frames[0].shape[:2]
-    small = [cv2.resize(f, (width // 3, height // 3), interpolation=cv2.INTER_AREA)
-             for f in frames]
+    small = [cv2.resize(f, (width // 3, height // 3), interpolation=cv2.INTER_AREA) for f in frames]
     row = np.concatenate(small, axis=1)
     canvas = np.zeros_like(frames[0])
     top = (height - row.shape[0]) // 2

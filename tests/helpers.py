@@ -8,8 +8,9 @@ import cv2
 import numpy as np
 
 
-def textured_frames(count: int, height: int = 48, width: int = 64, *, seed: int = 0,
-                    shift: int = 1) -> list[np.ndarray]:
+def textured_frames(
+    count: int, height: int = 48, width: int = 64, *, seed: int = 0, shift: int = 1
+) -> list[np.ndarray]:
     """A smooth random texture panning ``shift`` pixels per frame to the right."""
     rng = np.random.default_rng(seed)
     base = rng.integers(0, 256, (height, width + count * shift + 8, 3), dtype=np.uint8)
@@ -28,8 +29,7 @@ def write_folder(folder: Path, frames: list[np.ndarray], *, suffix: str = ".png"
 def read_folder(folder: Path) -> list[np.ndarray]:
     """Read every image of a folder (sorted) as RGB."""
     return [
-        cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
-        for path in sorted(folder.iterdir())
+        cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB) for path in sorted(folder.iterdir())
     ]
 
 

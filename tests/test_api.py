@@ -58,12 +58,11 @@ def test_remove_on_tennis_changes_only_the_dilated_mask(
         assert not np.array_equal(original[hole], result[hole])
 
 
-def test_remove_frame_folder_to_video_keeps_count_and_fps(
-    clips_dir: Path, tmp_path: Path
-) -> None:
+def test_remove_frame_folder_to_video_keeps_count_and_fps(clips_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.mp4"
-    vidfill.remove(clips_dir / "carphone" / "frames", out, boxes=[(60, 40, 30, 20)],
-                   method="frame", fps=29.97)
+    vidfill.remove(
+        clips_dir / "carphone" / "frames", out, boxes=[(60, 40, 30, 20)], method="frame", fps=29.97
+    )
     info = vidfill.io.probe(out)
     assert info.frame_count == 120
     assert abs(float(info.fps) - 29.97) < 0.01

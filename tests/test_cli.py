@@ -51,11 +51,25 @@ def test_remove_with_a_static_mask_changes_only_masked_pixels(
     tmp_path: Path, clip: Path, mask: Path
 ) -> None:
     out = tmp_path / "out"
-    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
-                   "--method", "frame", "--dilate", "0") == 0
+    assert (
+        run_cli(
+            "remove",
+            str(clip),
+            "-m",
+            str(mask),
+            "-o",
+            str(out),
+            "-q",
+            "--method",
+            "frame",
+            "--dilate",
+            "0",
+        )
+        == 0
+    )
     hole = np.zeros((48, 64), bool)
     hole[10:20, 20:30] = True
-    for original, result in zip(read_folder(clip), read_folder(out)):
+    for original, result in zip(read_folder(clip), read_folder(out), strict=True):
         assert np.array_equal(original[~hole], result[~hole])
     assert sorted(os.listdir(out)) == sorted(os.listdir(clip))
 
@@ -76,8 +90,12 @@ def test_remove_with_a_static_mask_changes_only_masked_pixels(
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
-    tmp_path: Path, clip: Path, mask: Path, capsys: pytest.CaptureFixture[str],
-    make_args, message: str,
+    tmp_path: Path,
+    clip: Path,
+    mask: Path,
+    capsys: pytest.CaptureFixture[str],
+    make_args,
+    message: str,
 ) -> None:
     (tmp_path / "empty").mkdir()
     (tmp_path / "notvideo.mp4").write_text("this is text, not a video")
@@ -103,7 +121,7 @@ def test_empty_mask_is_allowed_with_a_warning(
     out = tmp_path / "out"
     assert run_cli("remove", str(clip), "-m", str(empty), "-o", str(out)) == 0
     assert "mask is empty" in capsys.readouterr().err
-    for original, result in zip(read_folder(clip), read_folder(out)):
+    for original, result in zip(read_folder(clip), read_folder(out), strict=True):
         assert np.array_equal(original, result)
 
 
@@ -123,8 +141,21 @@ def test_existing_output_needs_overwrite(
     assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out)) == 2
     assert "already exists" in error_line(capsys)
     assert out.read_bytes() == b"keep me"
-    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
-                   "--overwrite", "--method", "frame") == 0
+    assert (
+        run_cli(
+            "remove",
+            str(clip),
+            "-m",
+            str(mask),
+            "-o",
+            str(out),
+            "-q",
+            "--overwrite",
+            "--method",
+            "frame",
+        )
+        == 0
+    )
     assert out.stat().st_size > 100
 
 
@@ -133,8 +164,10 @@ def test_unsupported_extension_and_unwritable_folder(
 ) -> None:
     assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "o.gif")) == 2
     assert "unsupported output extension" in error_line(capsys)
-    assert run_cli("remove", str(clip), "-m", str(mask), "-o",
-                   str(tmp_path / "nowhere" / "o.mp4")) == 2
+    assert (
+        run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "nowhere" / "o.mp4"))
+        == 2
+    )
     assert "does not exist" in error_line(capsys)
     if os.geteuid() != 0:  # root can write anywhere
         locked = tmp_path / "locked"
@@ -143,22 +176,40 @@ def test_unsupported_extension_and_unwritable_folder(
         assert "not writable" in error_line(capsys)
 
 
-def test_start_and_end_leave_other_frames_untouched(
-    tmp_path: Path, clip: Path, mask: Path
-) -> None:
+def test_start_and_end_leave_other_frames_untouched(tmp_path: Path, clip: Path, mask: Path) -> None:
     out = tmp_path / "out"
-    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
-                   "--method", "frame", "--start", "2", "--end", "4") == 0
-    changed = [not np.array_equal(a, b) for a, b in zip(read_folder(clip), read_folder(out))]
+    assert (
+        run_cli(
+            "remove",
+            str(clip),
+            "-m",
+            str(mask),
+            "-o",
+            str(out),
+            "-q",
+            "--method",
+            "frame",
+            "--start",
+            "2",
+            "--end",
+            "4",
+        )
+        == 0
+    )
+    changed = [
+        not np.array_equal(a, b) for a, b in zip(read_folder(clip), read_folder(out), strict=True)
+    ]
     assert changed == [False, False, True, True, False, False]
 
 
-def test_preview_tints_the_mask_instead_of_filling(
-    tmp_path: Path, clip: Path, mask: Path
-) -> None:
+def test_preview_tints_the_mask_instead_of_filling(tmp_path: Path, clip: Path, mask: Path) -> None:
     out = tmp_path / "preview"
-    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
-                   "--preview", "--dilate", "0") == 0
+    assert (
+        run_cli(
+            "remove", str(clip), "-m", str(mask), "-o", str(out), "-q", "--preview", "--dilate", "0"
+        )
+        == 0
+    )
     original, result = read_folder(clip)[0], read_folder(out)[0]
     assert np.array_equal(original[:10], result[:10])
     assert result[12:18, 22:28, 0].mean() > original[12:18, 22:28, 0].mean()
@@ -177,8 +228,20 @@ def test_track_box_removes_a_moving_object_marked_once(tmp_path: Path) -> None:
         frames.append(frame)
     clip = write_folder(tmp_path / "frames", frames)
     out = tmp_path / "out"
-    assert run_cli("remove", str(clip), "--track-box", "20,30,24,24@0", "-o", str(out), "-q",
-                   "--method", "frame") == 0
+    assert (
+        run_cli(
+            "remove",
+            str(clip),
+            "--track-box",
+            "20,30,24,24@0",
+            "-o",
+            str(out),
+            "-q",
+            "--method",
+            "frame",
+        )
+        == 0
+    )
     results = read_folder(out)
     for index, result in enumerate(results):
         x = 20 + 6 * index
@@ -186,3 +249,8 @@ def test_track_box_removes_a_moving_object_marked_once(tmp_path: Path) -> None:
         # The red object is gone: its pixels now look like the grey background.
         assert np.abs(object_pixels - 100).mean() < 30
         assert np.array_equal(result[80:], frames[index][80:])
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("remove", "in.mp4", "-o", "out.mp4", "--no-such-option") == 2
+    assert "No such option" in capsys.readouterr().err

@@ -49,11 +49,19 @@ def test_changed_settings_start_over(tmp_path: Path) -> None:
     clip = write_folder(tmp_path / "frames", textured_frames(20, height=48, width=64))
     out = tmp_path / "out"
     with pytest.raises(Interrupt):
-        vidfill.remove(clip, out, boxes=[(10, 10, 8, 8)], method="frame", window=6,
-                       on_frame=stop_after(12))
+        vidfill.remove(
+            clip, out, boxes=[(10, 10, 8, 8)], method="frame", window=6, on_frame=stop_after(12)
+        )
     done = []
-    vidfill.remove(clip, out, boxes=[(10, 10, 9, 8)], method="frame", window=6, resume=True,
-                   on_frame=done.append)
+    vidfill.remove(
+        clip,
+        out,
+        boxes=[(10, 10, 9, 8)],
+        method="frame",
+        window=6,
+        resume=True,
+        on_frame=done.append,
+    )
     assert done[0] == 1
     assert len(read_folder(out)) == 20
 

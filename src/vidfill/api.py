@@ -197,9 +197,7 @@ def remove(
         if not static.any():
             log.warning("the mask is empty: the output will equal the input")
         elif static.all():
-            raise MaskError(
-                "the mask covers the whole frame: nothing is left to fill from"
-            )
+            raise MaskError("the mask covers the whole frame: nothing is left to fill from")
     engine = get_engine(method, **options)
     settings = WindowSettings.for_length(window or engine.preferred_window)
     folder_output = output_path.suffix.lower() not in VIDEO_SUFFIXES
@@ -211,8 +209,7 @@ def remove(
         on_start(info)
     if preview:
         results: Iterable[NDArray[np.uint8]] = (
-            overlay_mask(frame, hole)
-            for frame, hole in zip(iter_frames(info), masks, strict=True)
+            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks, strict=True)
         )
         writer = open_output(
             output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
@@ -242,9 +239,7 @@ def remove(
             resume=resume,
         )
     else:
-        results = fill_stream(
-            iter_frames(info), masks, engine, window=settings, max_side=max_side
-        )
+        results = fill_stream(iter_frames(info), masks, engine, window=settings, max_side=max_side)
         writer = open_output(
             output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
         )

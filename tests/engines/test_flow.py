@@ -106,3 +106,19 @@ def test_real_clip_beats_the_per_frame_baseline(clips_dir) -> None:
     ours = _masked_psnr(FlowEngine().fill_window(blanked, holes), truth, holes)
     base = _masked_psnr(FrameEngine().fill_window(blanked, holes), truth, holes)
     assert ours > base + 5
+
+
+@pytest.mark.parametrize("shape", [(2, 16, 16), (3, 7, 5), (4, 2, 3)])
+@pytest.mark.parametrize("kind", ["all", "border", "alternate"])
+def test_degenerate_windows_are_filled_without_error(shape, kind) -> None:
+    frames = np.random.default_rng(0).integers(0, 255, (*shape, 3), dtype=np.uint8)
+    holes = np.zeros(shape, bool)
+    if kind == "all":
+        holes[:] = True
+    elif kind == "border":
+        holes[:, : shape[1] // 2, : max(1, shape[2] // 3)] = True
+    else:
+        holes[::2] = True
+    out = FlowEngine().fill_window(frames, holes)
+    assert out.shape == frames.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[~holes], frames[~holes])

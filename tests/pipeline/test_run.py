@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from tests.helpers import textured_frames
+
 from vidfill.errors import MaskError
 from vidfill.pipeline.run import fill_stream
 from vidfill.pipeline.windows import WindowSettings, working_region
@@ -44,7 +44,7 @@ def test_every_frame_comes_out_once_in_order_and_only_holes_change() -> None:
     settings = WindowSettings(length=10, context=2, lookahead=3)
     out = list(fill_stream(iter(frames), iter(holes), engine, window=settings, max_side=None))
     assert len(out) == 37
-    for frame, hole, result in zip(frames, holes, out):
+    for frame, hole, result in zip(frames, holes, out, strict=True):
         assert np.array_equal(result[~hole], frame[~hole])
         assert (result[hole] == 200).all()
 
@@ -71,7 +71,7 @@ def test_frames_without_holes_skip_the_engine() -> None:
     engine = RecordingEngine()
     out = list(fill_stream(frames, holes, engine, window=WindowSettings(4, 1, 1), max_side=None))
     assert len(out) == 12
-    assert all(np.array_equal(a, b) for a, b in zip(out[:5], frames[:5]))
+    assert all(np.array_equal(a, b) for a, b in zip(out[:5], frames[:5], strict=True))
     # Only windows holding frame 5 reach the engine.
     assert 1 <= len(engine.calls) <= 2
     assert all(call[1].any() for call in engine.calls)
@@ -94,7 +94,7 @@ def test_max_side_scales_the_working_region_and_composites_at_full_size() -> Non
     out = list(fill_stream(frames, holes, engine, window=WindowSettings(4, 0, 0), max_side=40))
     window_frames, _ = engine.calls[0]
     assert max(window_frames.shape[1:3]) <= 40
-    for frame, hole, result in zip(frames, holes, out):
+    for frame, hole, result in zip(frames, holes, out, strict=True):
         assert result.shape == frame.shape
         assert np.array_equal(result[~hole], frame[~hole])
         assert abs(int(result[hole].mean()) - 200) <= 2
@@ -140,13 +140,28 @@ def test_restarting_at_a_checkpoint_gives_the_same_frames() -> None:
     holes = hole_stack(40, frames[0].shape[:2], (20, 10, 8, 6))
     settings = WindowSettings(length=9, context=2, lookahead=3)
     checkpoints: list[int] = []
-    full = list(fill_stream(frames, holes, ContextSensitiveEngine(), window=settings,
-                            max_side=None, on_checkpoint=checkpoints.append))
+    full = list(
+        fill_stream(
+            frames,
+            holes,
+            ContextSensitiveEngine(),
+            window=settings,
+            max_side=None,
+            on_checkpoint=checkpoints.append,
+        )
+    )
     assert len(checkpoints) >= 3 and checkpoints == sorted(checkpoints)
     restart = checkpoints[len(checkpoints) // 2]
-    resumed = list(fill_stream(frames[restart:], holes[restart:], ContextSensitiveEngine(),
-                               window=settings, max_side=None,
-                               context=full[restart - settings.context : restart],
-                               first_index=restart))
+    resumed = list(
+        fill_stream(
+            frames[restart:],
+            holes[restart:],
+            ContextSensitiveEngine(),
+            window=settings,
+            max_side=None,
+            context=full[restart - settings.context : restart],
+            first_index=restart,
+        )
+    )
     assert len(resumed) == 40 - restart
-    assert all(np.array_equal(a, b) for a, b in zip(resumed, full[restart:]))
+    assert all(np.array_equal(a, b) for a, b in zip(resumed, full[restart:], strict=True))

@@ -22,7 +22,6 @@ app = typer.Typer(
 )
 
 
-
 class _StderrHandler(logging.Handler):
     """Writes each record to whatever ``sys.stderr`` is at that moment."""
 
@@ -53,19 +52,8 @@ from vidfill.cli import bench, mask, remove  # noqa: E402,F401
 def main() -> None:
     """Entry point of the ``vidfill`` script."""
     try:
-        app(standalone_mode=False)
+        # Standalone mode: the CLI library reports usage errors itself (exit status 2).
+        app()
     except VidfillError as error:
         print(f"vidfill: error: {error}", file=sys.stderr)
         sys.exit(2)
-    except KeyboardInterrupt:
-        print("vidfill: interrupted", file=sys.stderr)
-        sys.exit(130)
-    except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except Exception as error:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise

@@ -37,9 +37,7 @@ class Engine(Protocol):
     #: How many frames the engine wants per call; 1 for per-frame methods.
     preferred_window: int
 
-    def fill_window(
-        self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]
-    ) -> NDArray[np.uint8]:
+    def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
         """Return ``frames`` with every hole pixel filled."""
         ...
 

@@ -28,10 +28,11 @@ class FrameEngine:
     def __init__(self, radius: int = 3) -> None:
         self.radius = int(radius)
 
-    def fill_window(
-        self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]
-    ) -> NDArray[np.uint8]:
+    def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
         """Fill every frame's hole from that frame alone."""
         return np.stack(
-            [fill_telea(frame, hole, radius=self.radius) for frame, hole in zip(frames, holes)]
+            [
+                fill_telea(frame, hole, radius=self.radius)
+                for frame, hole in zip(frames, holes, strict=True)
+            ]
         )

@@ -91,4 +91,3 @@ class ResumableFolderWriter(FolderWriter):
 
     def abort(self) -> None:
         """Keep the work folder: an interrupted run can be resumed from it."""
-

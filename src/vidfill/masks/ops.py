@@ -56,9 +56,7 @@ def bounding_box(mask: NDArray[np.bool_]) -> tuple[int, int, int, int] | None:
     return int(cols[0]), int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1)
 
 
-def box_mask(
-    size: tuple[int, int], boxes: list[tuple[int, int, int, int]]
-) -> NDArray[np.bool_]:
+def box_mask(size: tuple[int, int], boxes: list[tuple[int, int, int, int]]) -> NDArray[np.bool_]:
     """A ``(H, W)`` mask that is True inside each ``(x, y, w, h)`` box."""
     mask = np.zeros(size, dtype=bool)
     for x, y, w, h in boxes:

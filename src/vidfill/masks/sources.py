@@ -211,7 +211,6 @@ def load_masks(
         raise MaskError(f"{path}: mask video has {info.frame_count} frames for {frame_count}")
     if info.size != size:
         raise MaskError(
-            f"{path}: mask video is {info.width}x{info.height} "
-            f"but the video is {size[1]}x{size[0]}"
+            f"{path}: mask video is {info.width}x{info.height} but the video is {size[1]}x{size[0]}"
         )
     return MaskSequence(video=path, **common)

@@ -147,9 +147,7 @@ def _check_pair(frame: NDArray[np.uint8], hole: NDArray[np.bool_], index: int) -
         )
 
 
-def _leading_empty(
-    pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]], limit: int
-) -> int:
+def _leading_empty(pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]], limit: int) -> int:
     """How many frames at the head of ``pending`` (up to ``limit``) have no hole."""
     count = 0
     while count < limit and not pending[count][1].any():
@@ -195,8 +193,7 @@ def _downscale(
     # colours must never leak into the sources.
     small_holes = np.stack(
         [
-            cv2.resize(h.astype(np.uint8) * 255, (width, height), interpolation=cv2.INTER_AREA)
-            > 0
+            cv2.resize(h.astype(np.uint8) * 255, (width, height), interpolation=cv2.INTER_AREA) > 0
             for h in holes
         ]
     )
@@ -205,6 +202,4 @@ def _downscale(
 
 def _upscale(frames: NDArray[np.uint8], size: tuple[int, int]) -> NDArray[np.uint8]:
     height, width = size
-    return np.stack(
-        [cv2.resize(f, (width, height), interpolation=cv2.INTER_CUBIC) for f in frames]
-    )
+    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_CUBIC) for f in frames])
