@@ -23,7 +23,7 @@ lint: install
 	$(BIN)/ruff check src tests benchmarks
 
 bench: install
-	$(BIN)/vidfill bench ../shared/data/clips --quick --out bench-report
+	$(BIN)/vidfill bench ../shared/data/clips --quick --truth-clips devil-sample,running-car --out bench-report
 
 clean:
 	rm -rf $(VENV) demo bench-report
