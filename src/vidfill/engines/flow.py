@@ -121,7 +121,8 @@ class FlowEngine:
         Keyframe fill rounds for never-seen pixels; what remains after them
         is filled per frame with Telea.
     min_missing : int
-        A frame with no more never-seen pixels than this gets no keyframe.
+        A frame with no more never-seen pixels than this (or than 1% of its
+        hole) gets no keyframe.
     distant : bool
         Look up pixels with no local candidate in distant frames.
     blend_factor : int
@@ -305,6 +306,7 @@ class FlowEngine:
         done = ~holes.any(axis=(1, 2))
         rounds = 0
         previous = None
+        hole_sizes = holes.sum(axis=(1, 2))
         while True:
             clock = time.process_time()
             future, past = propagate(sources, tracked, motion, previous)
@@ -320,9 +322,12 @@ class FlowEngine:
             if rounds == 0:
                 total_hole = max(int(holes[~done].sum()), 1)
                 self.last_stats["first_round_missing"] = float(missing.sum()) / total_hole
-            if rounds >= self.max_rounds or missing.max() <= self.min_missing:
+            # Small leftovers (a few px, or 1% of a frame's hole) are not worth
+            # a keyframe round; Telea fills them per frame.
+            allowed = np.maximum(self.min_missing, 0.01 * hole_sizes)
+            if rounds >= self.max_rounds or (missing <= allowed).all():
                 break
-            key = int(np.argmax(missing))
+            key = int(np.argmax(missing - allowed))
             clock = time.process_time()
             work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra)
             self._tick("cpu_keyframes", clock)
