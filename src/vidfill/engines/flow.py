@@ -125,6 +125,9 @@ class FlowEngine:
         hole) gets no keyframe.
     distant : bool
         Look up pixels with no local candidate in distant frames.
+    ring_error : float
+        A distant frame is used only where the homography maps the ring
+        around the hole onto colours within this mean error (grey levels).
     blend_factor : int
         Coarse cell size (px) of the boundary-offset (Poisson) seam
         correction; 1 solves it at full resolution, 0 pastes colours as
@@ -132,7 +135,11 @@ class FlowEngine:
     spatial : str
         Fill of never-seen pixels on keyframes: "harmonic" (default),
         "patch" (PatchMatch synthesis, :mod:`vidfill.fill.patch`), "telea",
-        or "auto" (patch when available).
+        or "auto" (patch when available). Harmonic is the default because it
+        scored best against ground truth: masked PSNR at 432x240 on
+        devil-sample 22.9 dB vs 19.6 (patch) and 21.8 (Telea per frame), on
+        running-car 21.5 vs 18.9 (patch); synthesis invents sharp but wrong
+        structure (trees in a river) on these large holes.
     """
 
     name = "flow"
@@ -154,6 +161,7 @@ class FlowEngine:
         max_rounds: int = 4,
         min_missing: int = 24,
         distant: bool = True,
+        ring_error: float = 10.0,
         blend_factor: int = 4,
         spatial: str = "harmonic",
     ) -> None:
@@ -170,6 +178,7 @@ class FlowEngine:
         self.max_rounds = int(max_rounds)
         self.min_missing = int(min_missing)
         self.distant = bool(distant)
+        self.ring_error = float(ring_error)
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
         #: Figures of the last window, for benchmarks and debugging.
@@ -365,7 +374,14 @@ class FlowEngine:
         wanted = [~(future[t].found | past[t].found) for t in range(count)]
         rings = [np.nonzero(r & sources[t]) for t, r in enumerate(self._rings)]
         return distant_candidates(
-            sources, tracked, wanted, chain, shots=shots, frames=self._work, rings=rings
+            sources,
+            tracked,
+            wanted,
+            chain,
+            shots=shots,
+            frames=self._work,
+            rings=rings,
+            max_ring_error=self.ring_error,
         )
 
     def _finish(
