@@ -50,10 +50,17 @@ class WindowSettings:
 
     @classmethod
     def for_length(cls, length: int) -> WindowSettings:
-        """Default context (1/8) and look-ahead (1/4) for a window of ``length`` frames."""
+        """Default geometry for a window of ``length`` frames.
+
+        Two context frames carry the fill over a boundary as well as more do
+        (measured with ``benchmarks/window_seams.py``); a sixth of the window
+        as look-ahead keeps repeated work at about 1.25x.
+        """
         if length <= 2:
             return cls(length=max(length, 1), context=0, lookahead=0)
-        return cls(length=length, context=length // 8, lookahead=length // 4)
+        return cls(
+            length=length, context=max(1, min(2, length // 8)), lookahead=max(1, length // 6)
+        )
 
 
 @dataclass(frozen=True)
