@@ -194,10 +194,13 @@ def remove(
     )
     if masks.is_static:
         static = next(iter(masks))
+        source = mask if mask is not None else "--box"
         if not static.any():
-            log.warning("the mask is empty: the output will equal the input")
+            log.warning("%s: the mask is empty: the output will equal the input", source)
         elif static.all():
-            raise MaskError("the mask covers the whole frame: nothing is left to fill from")
+            raise MaskError(
+                f"{source}: the mask covers the whole frame; nothing is left to fill from"
+            )
     engine = get_engine(method, **options)
     settings = WindowSettings.for_length(window or engine.preferred_window)
     folder_output = output_path.suffix.lower() not in VIDEO_SUFFIXES
