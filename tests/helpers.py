@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import cv2
@@ -37,3 +38,18 @@ def write_mask(path: Path, mask: np.ndarray) -> Path:
     """Write a boolean mask as a 0/255 PNG."""
     cv2.imwrite(str(path), mask.astype(np.uint8) * 255)
     return path
+
+
+def run_cli(*args: str) -> int:
+    """Run the ``vidfill`` command line in this process; return its exit status."""
+    from vidfill.cli import main
+
+    old_argv = sys.argv
+    sys.argv = ["vidfill", *args]
+    try:
+        main()
+    except SystemExit as done:
+        return int(done.code or 0)
+    finally:
+        sys.argv = old_argv
+    return 0

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.helpers import read_folder, textured_frames, write_folder, write_mask
-from vidfill.cli import main
-
-
-def run_cli(*args: str) -> int:
-    old_argv = sys.argv
-    sys.argv = ["vidfill", *args]
-    try:
-        main()
-    except SystemExit as done:
-        return int(done.code or 0)
-    finally:
-        sys.argv = old_argv
-    return 0
+from tests.helpers import read_folder, run_cli, textured_frames, write_folder, write_mask
 
 
 @pytest.fixture

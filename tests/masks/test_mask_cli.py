@@ -3,30 +3,16 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from tests.helpers import write_folder
+from tests.helpers import run_cli, write_folder
 from tests.masks.synthetic import moving_object_clip
-from vidfill.cli import main
 from vidfill.io.read import probe
 from vidfill.masks.make import make_masks, track_masks
-
-
-def run_cli(*args: str) -> int:
-    old_argv = sys.argv
-    sys.argv = ["vidfill", *args]
-    try:
-        main()
-    except SystemExit as done:
-        return int(done.code or 0)
-    finally:
-        sys.argv = old_argv
-    return 0
 
 
 @pytest.fixture(scope="module")
