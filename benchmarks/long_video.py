@@ -43,17 +43,21 @@ def looped_frames(clip: Path, count: int, size: tuple[int, int]):
 
 
 def moving_disk_masks(folder: Path, count: int, size: tuple[int, int], radius: int) -> None:
-    """One PNG per frame: a disk circling the frame centre (a moving mask)."""
+    """One PNG per frame: a disk sweeping left and right across the frame (a moving mask).
+
+    The sweep takes 120 frames each way, longer than a window, so the first 100
+    frames already hold the widest window a longer run meets: peak memory over
+    100 and over 1000 frames then differs only by what grows with length.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     width, height = size
+    left, right, period = width // 6, width - width // 6, 240
     for index in range(count):
-        angle = 2 * np.pi * index / 200
-        centre = (
-            int(width / 2 + width / 4 * np.cos(angle)),
-            int(height / 2 + height / 4 * np.sin(angle)),
-        )
+        phase = index % period
+        travel = phase if phase < period // 2 else period - phase
+        x = left + (right - left) * travel // (period // 2)
         mask = np.zeros((height, width), np.uint8)
-        cv2.circle(mask, centre, radius, 255, -1)
+        cv2.circle(mask, (x, height // 2), radius, 255, -1)
         cv2.imwrite(str(folder / f"{index:05d}.png"), mask)
 
 
