@@ -20,7 +20,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 
 bench: install
 	$(BIN)/vidfill bench ../shared/data/clips --quick --truth-clips devil-sample,running-car --out bench-report
