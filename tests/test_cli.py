@@ -240,3 +240,17 @@ def test_track_box_removes_a_moving_object_marked_once(tmp_path: Path) -> None:
 def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_cli("remove", "in.mp4", "-o", "out.mp4", "--no-such-option") == 2
     assert "No such option" in capsys.readouterr().err
+
+
+def test_engine_options_reach_the_engine(
+    tmp_path: Path, clip: Path, mask: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "-q",
+                   "--method", "frame", "-O", "radius=5") == 0
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "o2"), "-q",
+                   "--method", "frame", "-O", "nonsense=1") == 2
+    assert "does not accept these options" in error_line(capsys)
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "o3"), "-q",
+                   "-O", "radius") == 2
+    assert "KEY=VALUE" in error_line(capsys)

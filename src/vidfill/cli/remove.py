@@ -11,7 +11,7 @@ from vidfill.api import DEFAULT_DILATE, remove
 from vidfill.cli import app, configure_logging
 from vidfill.cli.progress import frame_progress
 from vidfill.engines import DEFAULT_ENGINE, available_engines
-from vidfill.errors import MaskError
+from vidfill.errors import EngineError, MaskError
 from vidfill.masks.sources import parse_box
 
 HELP = {
@@ -52,6 +52,10 @@ HELP = {
         "fill up; 0 = full resolution."
     ),
     "quiet": "No progress bar or warnings.",
+    "option": (
+        "Engine setting KEY=VALUE, repeatable; e.g. -O spatial=patch gives the flow engine "
+        "textured synthesis instead of a smooth fill where no frame shows the background."
+    ),
     "resume": (
         "Continue an interrupted run of the same command from its last finished window "
         "(frame-folder output)."
@@ -67,6 +71,27 @@ def parse_track_box(text: str) -> tuple[tuple[int, int, int, int], int]:
     except ValueError:
         raise MaskError(f"--track-box {text!r}: expected X,Y,W,H@FRAME") from None
     return parse_box(box_text), frame
+
+
+def parse_options(texts: list[str]) -> dict[str, object]:
+    """``["alpha=0.5", "spatial=patch"]`` into engine keyword options, numbers typed."""
+    options: dict[str, object] = {}
+    for text in texts:
+        key, sep, raw = text.partition("=")
+        if not sep or not key.isidentifier():
+            raise EngineError(f"-O {text!r}: expected KEY=VALUE")
+        value: object = raw
+        if raw.lower() in ("true", "false"):
+            value = raw.lower() == "true"
+        else:
+            for convert in (int, float):
+                try:
+                    value = convert(raw)
+                    break
+                except ValueError:
+                    pass
+        options[key] = value
+    return options
 
 
 @app.command("remove")
@@ -91,6 +116,7 @@ def remove_command(
     fps: Annotated[float | None, typer.Option(help=HELP["fps"])] = None,
     window: Annotated[int | None, typer.Option(help=HELP["window"])] = None,
     max_side: Annotated[int, typer.Option("--max-side", help=HELP["max_side"])] = 1280,
+    option: Annotated[list[str] | None, typer.Option("-O", "--option", help=HELP["option"])] = None,
     resume: Annotated[bool, typer.Option(help=HELP["resume"])] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help=HELP["quiet"])] = False,
 ) -> None:
@@ -119,6 +145,7 @@ def remove_command(
             window=window,
             max_side=max_side or None,
             resume=resume,
+            **parse_options(option or []),
             on_start=progress.on_start,
             on_frame=progress.on_frame,
         )
