@@ -254,3 +254,12 @@ def test_engine_options_reach_the_engine(
     assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "o3"), "-q",
                    "-O", "radius") == 2
     assert "KEY=VALUE" in error_line(capsys)
+
+
+def test_start_does_not_make_a_static_mask_look_empty(
+    tmp_path: Path, clip: Path, mask: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(out), "--method", "frame",
+                   "--start", "3") == 0
+    assert "empty" not in capsys.readouterr().err

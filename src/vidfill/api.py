@@ -192,8 +192,9 @@ def remove(
         start=first,
         end=last,
     )
-    if masks.is_static:
-        static = next(iter(masks))
+    if masks.is_static and first < info.frame_count:
+        # The first frame inside --start/--end: frames outside get an empty mask.
+        static = next(itertools.islice(iter(masks), first, None))
         source = mask if mask is not None else "--box"
         if not static.any():
             log.warning("%s: the mask is empty: the output will equal the input", source)
@@ -210,15 +211,7 @@ def remove(
         )
     if on_start is not None:
         on_start(info)
-    if preview:
-        results: Iterable[NDArray[np.uint8]] = (
-            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks, strict=True)
-        )
-        writer = open_output(
-            output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
-        )
-        _write_all(writer, results, on_frame)
-    elif folder_output:
+    if folder_output and not preview:
         run_settings = {
             "boxes": list(boxes),
             "track": [[*box, at] for box, at in track_boxes],
@@ -241,12 +234,17 @@ def remove(
             fingerprint=_fingerprint(input_path, mask, run_settings),
             resume=resume,
         )
+        return output_path
+    if preview:
+        results: Iterable[NDArray[np.uint8]] = (
+            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks, strict=True)
+        )
     else:
         results = fill_stream(iter_frames(info), masks, engine, window=settings, max_side=max_side)
-        writer = open_output(
-            output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
-        )
-        _write_all(writer, results, on_frame)
+    writer = open_output(
+        output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
+    )
+    _write_all(writer, results, on_frame)
     return output_path
 
 
