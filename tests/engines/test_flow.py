@@ -65,6 +65,22 @@ def test_only_hole_pixels_change() -> None:
     assert (out[holes] != 0).any()
 
 
+def test_the_input_is_left_alone_and_no_window_state_is_held() -> None:
+    # The fill is written into the engine's working copy of the frames, which
+    # is also the result: the caller's frames must not change, and nothing of
+    # the window may outlive the call (it would add to the next window's peak).
+    count, height, width = 6, 48, 64
+    frames = np.stack([_texture(height, width, seed=i) for i in range(count)])
+    holes = np.zeros((count, height, width), bool)
+    holes[:, 10:24, 12:34] = True
+    before = frames.copy()
+    engine = FlowEngine()
+    out = engine.fill_window(frames, holes)
+    np.testing.assert_array_equal(frames, before)
+    assert not np.shares_memory(out, frames)
+    assert engine._work is None and engine._ring_rows == []
+
+
 def test_context_frames_carry_the_fill_across_windows() -> None:
     # A still scene with a static hole: the first window invents the fill;
     # the next window, given finished frames as context, must reuse it.

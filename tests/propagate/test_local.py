@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidfill.propagate.local import Motion, propagate
+from vidfill.propagate.local import Candidates, Motion, propagate
 
 
 def _texture(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -62,3 +62,27 @@ def test_an_inconsistent_flow_is_rejected() -> None:
     motion = Motion(forward, backward, np.zeros(1, bool))
     future, _ = propagate(~holes, [np.nonzero(h) for h in holes], motion)
     assert not future[0].found.any()
+
+
+def test_a_later_round_extends_the_previous_state_in_place() -> None:
+    # The last frame becomes a source only in the second round (a keyframe):
+    # pixels found before keep their candidate, the rest now reach it, and the
+    # state is not copied (a copy would hold the window's state twice).
+    count, height, width = 4, 20, 30
+    holes = np.zeros((count, height, width), bool)
+    holes[:, 5:10, 5:10] = True
+    holes[1:3, 5:10, 15:20] = True
+    sources = ~holes
+    flows = np.zeros((count - 1, height, width, 2), np.float32)
+    motion = Motion(flows, flows.copy(), np.zeros(count - 1, bool))
+    tracked = [np.nonzero(h) for h in holes]
+    first = propagate(sources, tracked, motion)
+    assert not first[0][0].found.any()
+    sources[-1] = True
+    kept = first[0][0]
+    future, past = propagate(sources, tracked, motion, first)
+    assert future[0] is kept and future[0].found.all()
+    assert (future[0].t == count - 1).all()
+    assert future[0].t.dtype == np.int16 and future[0].distance.dtype == np.int16
+    assert (future[0].distance == count - 1).all()
+    assert isinstance(past[0], Candidates) and not past[0].found.any()

@@ -47,6 +47,9 @@ from vidfill.propagate.local import Candidates, Motion, propagate
 #: Threads for per-frame and per-pair work (the target machine has 2 cores).
 _WORKERS = 2
 
+#: Candidates for some rows of a frame's tracked pixels: (rows, candidates).
+_Sparse = tuple[NDArray[np.int32], Candidates]
+
 SpatialFill = Callable[[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]], NDArray[np.uint8]]
 
 
@@ -181,6 +184,10 @@ class FlowEngine:
         self.ring_error = float(ring_error)
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
+        # Set during fill_window only: the working frames, and per frame which
+        # tracked pixels lie on the ring around the hole.
+        self._work: NDArray[np.uint8] | None = None
+        self._ring_rows: list[NDArray[np.bool_]] = []
         #: Figures of the last window, for benchmarks and debugging.
         self.last_stats: dict[str, float] = {}
 
@@ -240,13 +247,14 @@ class FlowEngine:
         if scale == 1.0:
             foreign = foreign_small
         else:
-            foreign = np.stack(
-                [
-                    cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
-                    > 0
-                    for m in foreign_small
-                ]
-            )
+            # Filled frame by frame: a list of frames plus their stack would
+            # hold the full-size mask twice.
+            foreign = np.empty(holes.shape, bool)
+            for t, m in enumerate(foreign_small):
+                big = cv2.resize(
+                    m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST
+                )
+                np.greater(big, 0, out=foreign[t])
         return Motion(forward, backward, cuts, scale), homographies, foreign
 
     def _complete(
@@ -288,31 +296,55 @@ class FlowEngine:
     # -- the window ----------------------------------------------------------
 
     def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
-        """Fill every hole pixel of the window; other pixels are returned unchanged."""
+        """Fill every hole pixel of the window; other pixels are returned unchanged.
+
+        Memory: besides the frames, the window's flow and its source mask,
+        state is kept per tracked pixel (hole and ring), never as full-frame
+        maps per frame, and the fills are written into one working copy of
+        the frames that is also the result.
+        """
         frames = np.ascontiguousarray(frames)
         holes = np.asarray(holes, bool)
         count = len(frames)
-        out = frames.copy()
         if not holes.any():
-            return out
+            return frames.copy()
         if count == 1:
+            out = frames.copy()
             out[0] = self._spatial(frames[0], holes[0], ~holes[0])
             return out
         self.last_stats = {}
         motion, homographies, foreign = self.estimate_motion(frames, holes)
         ring_width = max(self.blend_factor, 1) + 1
+        has_hole = holes.any(axis=(1, 2))
         # Pixels moving unlike the camera next to a hole are a moving object
         # (or the removed one's bleed): copied into the hole they leave
         # ghosts, so they are no sources, but chains pass through them.
-        sources = ~(np.stack([_dilate(h, 1) for h in holes]) | foreign)
-        self._rings = np.stack([_dilate(h, ring_width) for h in holes]) & ~foreign
-        tracked_masks = (self._rings | foreign) & holes.any(axis=(1, 2))[:, None, None]
-        tracked = [np.nonzero(m) for m in tracked_masks]
+        # Built frame by frame so no full-window temporaries pile up.
+        sources = np.empty(holes.shape, bool)
+        tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]] = []
+        # The ring around each hole (where the seam offset is measured), as a
+        # flag per tracked pixel: it is a subset of the tracked pixels.
+        self._ring_rows = []
+        for t in range(count):
+            sources[t] = ~(_dilate(holes[t], 1) | foreign[t])
+            ring = _dilate(holes[t], ring_width) & ~foreign[t]
+            if has_hole[t]:
+                ys, xs = np.nonzero(ring | foreign[t])
+            else:
+                ys, xs = np.zeros(0, np.intp), np.zeros(0, np.intp)
+            # int32 halves the largest per-pixel state; NumPy indexes with it.
+            tracked.append((ys.astype(np.int32), xs.astype(np.int32)))
+            self._ring_rows.append(ring[ys, xs])
+        del foreign
         chain = homography_chain(homographies, motion.cuts) if self.distant else None
         shots = shot_ids(homographies, motion.cuts)
+        # The working copy is the result too: finishing a frame writes only its
+        # hole pixels, which no other frame ever samples (sources keep 1 px
+        # away from holes, and bilinear reads stay within 1 px), so frames can
+        # be finished in place and in parallel without a second copy.
         work = frames.copy()
         self._work = work
-        done = ~holes.any(axis=(1, 2))
+        done = ~has_hole
         rounds = 0
         previous = None
         hole_sizes = holes.sum(axis=(1, 2))
@@ -326,7 +358,8 @@ class FlowEngine:
                 ys, xs = tracked[t]
                 found = future[t].found | past[t].found
                 if extra[t] is not None:
-                    found |= extra[t].found
+                    rows, cand = extra[t]
+                    found[rows] |= cand.found
                 missing[t] = int((holes[t, ys, xs] & ~found).sum())
             if rounds == 0:
                 total_hole = max(int(holes[~done].sum()), 1)
@@ -337,11 +370,19 @@ class FlowEngine:
             if rounds >= self.max_rounds or (missing <= allowed).all():
                 break
             key = int(np.argmax(missing - allowed))
+            # Only the keyframe's distant candidates are used before the next
+            # round replaces them all.
+            extra = [e if t == key else None for t, e in enumerate(extra)]
             clock = time.process_time()
             work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra)
             self._tick("cpu_keyframes", clock)
             sources[key] = True
-            tracked[key] = (np.zeros(0, np.intp), np.zeros(0, np.intp))
+            tracked[key] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
+            self._ring_rows[key] = np.zeros(0, bool)
+            # The next round extends this state in place; the keyframe's and
+            # the distant candidates are not needed any more.
+            future[key] = past[key] = Candidates.empty(0)
+            extra = []
             previous = (future, past)
             done[key] = True
             rounds += 1
@@ -349,31 +390,42 @@ class FlowEngine:
         clock = time.process_time()
 
         def finish(t: int) -> None:
-            out[t] = self._finish(t, work, holes, tracked, sources, future, past, extra)
+            image = self._finish(t, work, holes, tracked, sources, future, past, extra)
+            np.copyto(work[t], image, where=holes[t][..., None])
 
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
             list(pool.map(finish, np.nonzero(~done)[0]))
-        for t in np.nonzero(done & holes.any(axis=(1, 2)))[0]:
-            out[t] = work[t]
         self._tick("cpu_finish", clock)
         self.last_stats.update(rounds=float(rounds), cuts=float(motion.cuts.sum()))
-        return out
+        # Not held between windows: the pipeline keeps the result, and
+        # these would outlive it into the next window's peak.
+        self._work = None
+        self._ring_rows = []
+        return work
 
     def _distant(
         self,
         chain: list[NDArray[np.float64] | None] | None,
         shots: NDArray[np.int32],
         sources: NDArray[np.bool_],
-        tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+        tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
         future: list[Candidates],
         past: list[Candidates],
-    ) -> list[Candidates | None]:
+    ) -> list[_Sparse | None]:
+        """Distant candidates for the tracked pixels no neighbour chain reached.
+
+        Returns, per frame, the rows of ``tracked[t]`` that were wanted and
+        their candidates (aligned with those rows), or None.
+        """
         count = len(tracked)
         if chain is None:
             return [None] * count
         wanted = [~(future[t].found | past[t].found) for t in range(count)]
-        rings = [np.nonzero(r & sources[t]) for t, r in enumerate(self._rings)]
-        return distant_candidates(
+        rings = []
+        for t, (ys, xs) in enumerate(tracked):
+            keep = self._ring_rows[t] & sources[t, ys, xs]
+            rings.append((ys[keep], xs[keep]))
+        cands = distant_candidates(
             sources,
             tracked,
             wanted,
@@ -382,18 +434,29 @@ class FlowEngine:
             frames=self._work,
             rings=rings,
             max_ring_error=self.ring_error,
+            compact=True,
         )
+        # Kept for the pixels a distant frame showed only: most wanted pixels
+        # are never seen, and a frame's candidates live until it is finished.
+        out: list[_Sparse | None] = []
+        for want, cand in zip(wanted, cands, strict=True):
+            if cand is None:
+                out.append(None)
+                continue
+            hit = cand.found
+            out.append((np.flatnonzero(want)[hit].astype(np.int32), cand.take(hit)))
+        return out
 
     def _finish(
         self,
         t: int,
         work: NDArray[np.uint8],
         holes: NDArray[np.bool_],
-        tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
+        tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
         sources: NDArray[np.bool_],
         future: list[Candidates],
         past: list[Candidates],
-        extra: list[Candidates | None],
+        extra: list[_Sparse | None],
     ) -> NDArray[np.uint8]:
         """Frame ``t`` completed: fused candidates, seam correction, spatial fill of the rest."""
         ys, xs = tracked[t]
@@ -402,7 +465,10 @@ class FlowEngine:
             return work[t].copy()
         cands = [future[t], past[t]]
         if extra[t] is not None:
-            cands.append(extra[t])
+            rows, sparse = extra[t]
+            full = Candidates.empty(len(ys))
+            full.assign(rows, sparse)
+            cands.append(full)
         found = np.stack([c.found for c in cands])
         weights = candidate_weights(
             np.stack([c.error for c in cands]),
@@ -416,11 +482,18 @@ class FlowEngine:
         )
         fused = fuse(colours, weights)
         any_found = found.any(axis=0)
+        # Per-pixel temporaries go before the full-frame work below: two
+        # frames are finished at once while the window's state is still held.
+        del cands, found, weights, colours
         fill = np.zeros(work.shape[1:], np.float32)
         fill[ys[any_found], xs[any_found]] = fused[any_found]
+        del fused
         have = np.zeros(hole.shape, bool)
         have[ys[any_found], xs[any_found]] = True
-        ring = have & self._rings[t] & ~hole
+        ring = np.zeros(hole.shape, bool)
+        on_ring = any_found & self._ring_rows[t]
+        ring[ys[on_ring], xs[on_ring]] = True
+        ring &= ~hole
         if self.blend_factor > 0:
             image = boundary_offset(
                 work[t], fill, hole & have, ring, factor=self.blend_factor, skip_below=1.0
@@ -429,6 +502,7 @@ class FlowEngine:
             image = work[t].copy()
             inside = hole & have
             image[inside] = np.clip(fill[inside] + 0.5, 0, 255).astype(np.uint8)
+        del fill
         missing = hole & ~have
         if missing.any():
             image = self._spatial(image, missing, ~missing & (sources[t] | hole))

@@ -104,6 +104,7 @@ def distant_candidates(
     stride: int = 3,
     nearest: int = 8,
     error: float = 1.0,
+    compact: bool = False,
 ) -> list[Candidates | None]:
     """For the ``wanted`` tracked pixels, the nearest keyframe that shows them.
 
@@ -133,6 +134,11 @@ def distant_candidates(
     error : float
         Error assigned to these candidates (px), so that a good neighbour
         chain outweighs a homography alignment.
+    compact : bool
+        Return candidates for the wanted pixels only, aligned with
+        ``np.flatnonzero(wanted[t])``, instead of for every tracked pixel:
+        the neighbour sweeps usually find most pixels, and a full-length set
+        per frame would hold state for pixels that never ask.
 
     Returns
     -------
@@ -152,11 +158,17 @@ def distant_candidates(
         want = wanted[t]
         if chain[t] is None or not want.any() or len(keyframes) == 0:
             continue
-        cand = Candidates.empty(len(ys))
         same = keyframes[(shots[keyframes] == shots[t]) & (keyframes != t)]
         order = same[np.argsort(np.abs(same - t), kind="stable")][:nearest]
         pending = np.nonzero(want)[0]
         points = np.stack([xs[pending], ys[pending]], axis=1).astype(np.float64)
+        # From here ``pending`` indexes rows of ``cand``: tracked pixels, or
+        # the wanted ones when compact.
+        if compact:
+            cand = Candidates.empty(len(pending))
+            pending = np.arange(len(pending))
+        else:
+            cand = Candidates.empty(len(ys))
         for k in order:
             if len(pending) == 0:
                 break

@@ -12,6 +12,12 @@ carries the largest residual met along it as its error.
 Two sweeps give each pixel up to two candidates: the nearest source in the
 future and in the past. All work is vectorised over the tracked pixels of a
 frame; the only Python loop is over frames.
+
+Memory: the state is kept per tracked pixel, never as full-frame maps per
+frame (a window holds 40-60 frames; only the hole and its ring are tracked),
+in the narrowest exact types: frame numbers and distances fit int16 (a window
+never has 32k frames). A keyframe round extends the previous sweep's state in
+place rather than copying it.
 """
 
 from __future__ import annotations
@@ -22,6 +28,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.flow.check import fb_consistent, sample_bilinear
+
+#: Most frames a window may have: frame numbers and distances are int16.
+MAX_FRAMES = int(np.iinfo(np.int16).max)
 
 
 @dataclass
@@ -51,37 +60,43 @@ class Candidates:
 
     Attributes
     ----------
-    t : ndarray of int32, shape (N,)
+    t : ndarray of int16, shape (N,)
         Source frame, -1 where none was found.
     x, y : ndarray of float32, shape (N,)
         Sub-pixel source position in that frame.
     error : ndarray of float32, shape (N,)
         Largest forward-backward residual along the chain, in pixels.
-    distance : ndarray of int32, shape (N,)
+    distance : ndarray of int16, shape (N,)
         Frames between the pixel and its source.
     """
 
-    t: NDArray[np.int32]
+    t: NDArray[np.int16]
     x: NDArray[np.float32]
     y: NDArray[np.float32]
     error: NDArray[np.float32]
-    distance: NDArray[np.int32]
+    distance: NDArray[np.int16]
 
     @classmethod
     def empty(cls, count: int) -> Candidates:
         """``count`` pixels with no candidate."""
         return cls(
-            t=np.full(count, -1, np.int32),
+            t=np.full(count, -1, np.int16),
             x=np.zeros(count, np.float32),
             y=np.zeros(count, np.float32),
             error=np.zeros(count, np.float32),
-            distance=np.zeros(count, np.int32),
+            distance=np.zeros(count, np.int16),
         )
 
     def copy(self) -> Candidates:
         """An independent copy."""
         return Candidates(
             self.t.copy(), self.x.copy(), self.y.copy(), self.error.copy(), self.distance.copy()
+        )
+
+    def take(self, rows: NDArray[np.integer] | NDArray[np.bool_]) -> Candidates:
+        """The candidates of ``rows`` (indices or a mask), as a new set."""
+        return Candidates(
+            self.t[rows], self.x[rows], self.y[rows], self.error[rows], self.distance[rows]
         )
 
     def assign(self, rows: NDArray[np.intp], other: Candidates) -> None:
@@ -113,11 +128,11 @@ class _DenseMap:
     """A frame's candidates scattered into full-size images, for O(1) lookup by pixel."""
 
     def __init__(self, height: int, width: int) -> None:
-        self.t = np.full((height, width), -1, np.int32)
+        self.t = np.full((height, width), -1, np.int16)
         self.x = np.zeros((height, width), np.float32)
         self.y = np.zeros((height, width), np.float32)
         self.error = np.zeros((height, width), np.float32)
-        self.distance = np.zeros((height, width), np.int32)
+        self.distance = np.zeros((height, width), np.int16)
         self._ys = np.zeros(0, np.intp)
         self._xs = np.zeros(0, np.intp)
 
@@ -154,6 +169,10 @@ def sweep(
         Where sources are looked for: "future" sweeps from the last frame
         back along the forward flow; "past" from the first frame on along the
         backward flow.
+    previous : list of Candidates, optional
+        An earlier sweep's result (same direction) to extend: only pixels it
+        found nothing for are propagated again. Its Candidates are updated in
+        place and returned, except for frames whose tracked set changed size.
 
     Returns
     -------
@@ -161,11 +180,16 @@ def sweep(
         One per frame, aligned with ``tracked``.
     """
     count, height, width = sources.shape
-    results = [Candidates.empty(len(ys)) for ys, _ in tracked]
-    if previous is not None:
-        for t, old in enumerate(previous):
-            if len(old.t) == len(results[t].t):
-                results[t] = old.copy()
+    if count > MAX_FRAMES:
+        raise ValueError(f"a window has at most {MAX_FRAMES} frames, not {count}")
+    if previous is None:
+        results = [Candidates.empty(len(ys)) for ys, _ in tracked]
+    else:
+        # Extended in place: a copy would hold the window's whole state twice.
+        results = [
+            old if len(old.t) == len(ys) else Candidates.empty(len(ys))
+            for old, (ys, _) in zip(previous, tracked, strict=True)
+        ]
     if count < 2:
         return results
     if direction == "future":
@@ -265,7 +289,7 @@ def propagate(
     """Both sweeps: per frame, the nearest future and the nearest past candidate.
 
     See :func:`sweep` for the arguments; ``previous`` is an earlier
-    ``(future, past)`` result to extend.
+    ``(future, past)`` result to extend (in place).
 
     Returns
     -------
