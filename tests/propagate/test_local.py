@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from vidfill.propagate.local import Candidates, Motion, propagate
+from vidfill.propagate.local import Candidates, Motion, SparseCandidates, propagate
 
 
 def _texture(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -86,3 +86,24 @@ def test_a_later_round_extends_the_previous_state_in_place() -> None:
     assert future[0].t.dtype == np.int16 and future[0].distance.dtype == np.int16
     assert (future[0].distance == count - 1).all()
     assert isinstance(past[0], Candidates) and not past[0].found.any()
+
+
+def test_sparse_results_hold_the_same_candidates() -> None:
+    count, height, width = 6, 40, 80
+    holes = np.zeros((count, height, width), bool)
+    holes[:-1, 10:30, 30:50] = True
+    sources = ~holes
+    forward = np.zeros((count - 1, height, width, 2), np.float32)
+    forward[..., 0] = -2.0
+    motion = Motion(forward, -forward, np.zeros(count - 1, bool))
+    tracked = [np.nonzero(h) for h in holes]
+    dense = propagate(sources, tracked, motion)
+    sparse = propagate(sources, tracked, motion, sparse=True)
+    for want, got in zip(dense[0] + dense[1], sparse[0] + sparse[1], strict=True):
+        assert isinstance(got, SparseCandidates)
+        assert len(got.rows) == int(want.found.sum())
+        full = got.dense()
+        np.testing.assert_array_equal(full.found, want.found)
+        np.testing.assert_array_equal(got.found, want.found)
+        for name in ("t", "x", "y", "error", "distance"):
+            np.testing.assert_array_equal(getattr(full, name), getattr(want, name))

@@ -42,7 +42,7 @@ from vidfill.flow.complete import (
 )
 from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_masks, to_grey
 from vidfill.propagate.distant import distant_candidates, homography_chain, shot_ids
-from vidfill.propagate.local import Candidates, Motion, propagate
+from vidfill.propagate.local import Candidates, CandidateSet, Motion, propagate
 
 #: Threads for per-frame and per-pair work (the target machine has 2 cores).
 _WORKERS = 2
@@ -350,7 +350,9 @@ class FlowEngine:
         hole_sizes = holes.sum(axis=(1, 2))
         while True:
             clock = time.process_time()
-            future, past = propagate(sources, tracked, motion, previous)
+            # Sparse: each sweep finds a source for part of the pixels only,
+            # and its result is held until the frame is finished.
+            future, past = propagate(sources, tracked, motion, previous, sparse=True)
             extra = self._distant(chain, shots, sources, tracked, future, past)
             self._tick("cpu_propagate", clock)
             missing = np.zeros(count, np.int64)
@@ -409,8 +411,8 @@ class FlowEngine:
         shots: NDArray[np.int32],
         sources: NDArray[np.bool_],
         tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
-        future: list[Candidates],
-        past: list[Candidates],
+        future: list[CandidateSet],
+        past: list[CandidateSet],
     ) -> list[_Sparse | None]:
         """Distant candidates for the tracked pixels no neighbour chain reached.
 
@@ -454,8 +456,8 @@ class FlowEngine:
         holes: NDArray[np.bool_],
         tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
         sources: NDArray[np.bool_],
-        future: list[Candidates],
-        past: list[Candidates],
+        future: list[CandidateSet],
+        past: list[CandidateSet],
         extra: list[_Sparse | None],
     ) -> NDArray[np.uint8]:
         """Frame ``t`` completed: fused candidates, seam correction, spatial fill of the rest."""
@@ -463,7 +465,7 @@ class FlowEngine:
         hole = holes[t]
         if len(ys) == 0:
             return work[t].copy()
-        cands = [future[t], past[t]]
+        cands = [future[t].dense(), past[t].dense()]
         if extra[t] is not None:
             rows, sparse = extra[t]
             full = Candidates.empty(len(ys))

@@ -112,6 +112,61 @@ class Candidates:
         """Which pixels have a candidate."""
         return self.t >= 0
 
+    def dense(self) -> Candidates:
+        """This set, one candidate slot per pixel (itself)."""
+        return self
+
+    def sparse(self) -> SparseCandidates:
+        """The same candidates stored for the found pixels only."""
+        found = self.found
+        return SparseCandidates(
+            len(self.t), np.flatnonzero(found).astype(np.int32), self.take(found)
+        )
+
+
+@dataclass
+class SparseCandidates:
+    """A frame's :class:`Candidates` stored for the pixels that have one.
+
+    A sweep finds a source for some of the tracked pixels only (typically
+    half looking forward and a fifth looking back), and its result lives for
+    the whole window: the slots of the others would be most of its memory.
+
+    Attributes
+    ----------
+    size : int
+        Number of tracked pixels.
+    rows : ndarray of int32, shape (M,)
+        The pixels (rows of the tracked set) that have a candidate.
+    values : Candidates
+        Their candidates, aligned with ``rows``.
+    """
+
+    size: int
+    rows: NDArray[np.int32]
+    values: Candidates
+
+    @property
+    def found(self) -> NDArray[np.bool_]:
+        """Which pixels have a candidate."""
+        found = np.zeros(self.size, bool)
+        found[self.rows] = self.values.found
+        return found
+
+    def dense(self) -> Candidates:
+        """The same candidates with one slot per pixel."""
+        out = Candidates.empty(self.size)
+        out.assign(self.rows, self.values)
+        return out
+
+    def sparse(self) -> SparseCandidates:
+        """This set (already sparse)."""
+        return self
+
+
+#: A frame's candidates in either storage.
+CandidateSet = Candidates | SparseCandidates
+
 
 def flow_at(
     flow: NDArray[np.float32], x: NDArray[np.floating], y: NDArray[np.floating], scale: float
@@ -152,8 +207,9 @@ def sweep(
     motion: Motion,
     *,
     direction: str,
-    previous: list[Candidates] | None = None,
-) -> list[Candidates]:
+    previous: list[CandidateSet] | None = None,
+    sparse: bool = False,
+) -> list[CandidateSet]:
     """One propagation sweep over a window.
 
     Parameters
@@ -171,25 +227,36 @@ def sweep(
         backward flow.
     previous : list of Candidates, optional
         An earlier sweep's result (same direction) to extend: only pixels it
-        found nothing for are propagated again. Its Candidates are updated in
-        place and returned, except for frames whose tracked set changed size.
+        found nothing for are propagated again. It is updated in place (the
+        list and its dense Candidates) and returned: a copy would hold the
+        window's state twice. Frames whose tracked set changed size restart.
+    sparse : bool
+        Store each frame's result as :class:`SparseCandidates` (the found
+        pixels only) once the sweep has passed it.
 
     Returns
     -------
-    list of Candidates
+    list of Candidates (or SparseCandidates)
         One per frame, aligned with ``tracked``.
     """
     count, height, width = sources.shape
     if count > MAX_FRAMES:
         raise ValueError(f"a window has at most {MAX_FRAMES} frames, not {count}")
+
+    def fresh(t: int) -> CandidateSet:
+        size = len(tracked[t][0])
+        if not sparse:
+            return Candidates.empty(size)
+        return SparseCandidates(size, np.zeros(0, np.int32), Candidates.empty(0))
+
     if previous is None:
-        results = [Candidates.empty(len(ys)) for ys, _ in tracked]
+        results = [fresh(t) for t in range(count)]
     else:
-        # Extended in place: a copy would hold the window's whole state twice.
-        results = [
-            old if len(old.t) == len(ys) else Candidates.empty(len(ys))
-            for old, (ys, _) in zip(previous, tracked, strict=True)
-        ]
+        results = previous
+        for t, old in enumerate(results):
+            size = old.size if isinstance(old, SparseCandidates) else len(old.t)
+            if size != len(tracked[t][0]):
+                results[t] = fresh(t)
     if count < 2:
         return results
     if direction == "future":
@@ -202,11 +269,11 @@ def sweep(
         raise ValueError(f"direction must be 'future' or 'past', not {direction!r}")
     start = count - 1 if direction == "future" else 0
     neighbour_map = _DenseMap(height, width)
-    neighbour_map.load(*tracked[start], results[start])
+    neighbour_map.load(*tracked[start], results[start].dense())
     for t in order:
         ys, xs = tracked[t]
         step_flow, check_flow, pair, u = step_of(t)
-        cand = results[t]
+        cand = results[t].dense()
         todo = np.nonzero(~cand.found)[0] if previous is not None else None
         if len(ys) and not motion.cuts[pair]:
             if todo is None:
@@ -226,6 +293,7 @@ def sweep(
                 )
                 cand.assign(todo, part)
         neighbour_map.load(ys, xs, cand)
+        results[t] = cand.sparse() if sparse else cand
     return results
 
 
@@ -284,8 +352,10 @@ def propagate(
     sources: NDArray[np.bool_],
     tracked: list[tuple[NDArray[np.intp], NDArray[np.intp]]],
     motion: Motion,
-    previous: tuple[list[Candidates], list[Candidates]] | None = None,
-) -> tuple[list[Candidates], list[Candidates]]:
+    previous: tuple[list[CandidateSet], list[CandidateSet]] | None = None,
+    *,
+    sparse: bool = False,
+) -> tuple[list[CandidateSet], list[CandidateSet]]:
     """Both sweeps: per frame, the nearest future and the nearest past candidate.
 
     See :func:`sweep` for the arguments; ``previous`` is an earlier
@@ -293,10 +363,10 @@ def propagate(
 
     Returns
     -------
-    future, past : list of Candidates
+    future, past : list of Candidates (SparseCandidates if ``sparse``)
     """
     old_future, old_past = previous if previous is not None else (None, None)
     return (
-        sweep(sources, tracked, motion, direction="future", previous=old_future),
-        sweep(sources, tracked, motion, direction="past", previous=old_past),
+        sweep(sources, tracked, motion, direction="future", previous=old_future, sparse=sparse),
+        sweep(sources, tracked, motion, direction="past", previous=old_past, sparse=sparse),
     )
