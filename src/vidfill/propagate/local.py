@@ -16,8 +16,9 @@ frame; the only Python loop is over frames.
 Memory: the state is kept per tracked pixel, never as full-frame maps per
 frame (a window holds 40-60 frames; only the hole and its ring are tracked),
 in the narrowest exact types: frame numbers and distances fit int16 (a window
-never has 32k frames). A keyframe round extends the previous sweep's state in
-place rather than copying it.
+never has 32k frames), optionally only for the pixels a sweep found a source
+for (:class:`SparseCandidates`). A keyframe round extends the previous
+sweep's state in place rather than copying it.
 """
 
 from __future__ import annotations
