@@ -24,7 +24,7 @@ ProgressCallback = Callable[[int], None]
 
 #: Full-resolution frames one window may hold (the engine's own working copies of
 #: the cropped region come on top).
-DEFAULT_MEMORY_BUDGET = 768 * 2**20
+DEFAULT_MEMORY_BUDGET = 512 * 2**20
 
 
 def fill_stream(
@@ -73,7 +73,7 @@ def fill_stream(
     memory_budget : int or None
         Bytes that the full-resolution frames held for one window may take;
         windows are shortened for large frames to stay within it (at 4K,
-        about 30 frames for the default 768 MiB). None: no limit.
+        about 20 frames for the default 512 MiB). None: no limit.
 
     Yields
     ------
