@@ -19,12 +19,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _paths import SHARED_CLIPS
 
 import vidfill
 from vidfill.bench.cases import build_cases, list_clips, load_clip
 from vidfill.bench.run import completion_metrics, removal_metrics
 
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+CLIPS = SHARED_CLIPS
 DAVIS = [
     "bmx-trees",
     "tennis",

@@ -25,8 +25,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _paths import SHARED_CLIPS
 
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+CLIPS = SHARED_CLIPS
 
 
 def prepare(clip: str, size: tuple[int, int], frames: int, root: Path) -> tuple[Path, Path, float]:

@@ -27,11 +27,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _paths import SHARED_CLIPS
 
 from vidfill.io.read import iter_frames, probe
 from vidfill.io.write import open_output
 
-DEFAULT_CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"
+DEFAULT_CLIPS = SHARED_CLIPS
 
 
 def looped_frames(clip: Path, count: int, size: tuple[int, int]):

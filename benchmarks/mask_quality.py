@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import cv2
 import numpy as np
+from _paths import SHARED_CLIPS
 
 from vidfill.masks.make import DEFAULT_DILATE
 from vidfill.masks.ops import bounding_box, dilate
@@ -30,7 +30,7 @@ from vidfill.masks.overlay import detect_overlay
 from vidfill.masks.refine import refine_masks
 from vidfill.masks.track import box_to_mask, to_work_gray, track_box, work_scale
 
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+CLIPS = SHARED_CLIPS
 OBJECT_CLIPS = [
     "bmx-trees",
     "tennis",

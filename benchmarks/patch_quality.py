@@ -27,12 +27,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _paths import SHARED_CLIPS
 
 from vidfill.engines.patch import PatchEngine, camera_shifts
 from vidfill.fill.patch import fill_patch
 from vidfill.fill.spatial import fill_telea
 
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+CLIPS = SHARED_CLIPS
 STATIC = {"devil-sample", "schoolgirls", "carphone"}
 
 

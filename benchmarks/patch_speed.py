@@ -20,15 +20,15 @@ import os
 os.environ.setdefault("NUMBA_NUM_THREADS", "1")
 
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
+from _paths import SHARED_CLIPS
 
 from vidfill.fill.patch import fill_patch  # noqa: E402
 from vidfill.fill.spatial import fill_telea  # noqa: E402
 
-CLIPS = Path(__file__).resolve().parents[2] / "shared" / "data" / "clips"
+CLIPS = SHARED_CLIPS
 
 
 def frame_and_hole(clip: str, share: float, width: int) -> tuple[np.ndarray, np.ndarray]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _paths import SHARED_CLIPS
 
 from vidfill.engines import get_engine
 from vidfill.io.read import iter_frames, probe
@@ -25,7 +26,7 @@ from vidfill.metrics.temporal import occlusion
 from vidfill.pipeline.run import fill_stream
 from vidfill.pipeline.windows import WindowSettings
 
-DEFAULT_CLIPS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "clips"
+DEFAULT_CLIPS = SHARED_CLIPS
 SIZE = (432, 240)
 
 

@@ -16,7 +16,9 @@ def composite(
 
     Shapes: frames ``(..., H, W, 3)`` uint8, hole ``(..., H, W)`` bool.
     """
-    return np.where(hole[..., None], filled, original)
+    result = original.copy()
+    composite_into(result, filled, hole)
+    return result
 
 
 def composite_into(
