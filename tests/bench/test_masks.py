@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from vidfill.bench.masks import (
+    BLOB_SPAN,
     FAMILIES,
     MOVING_MAX_STEP,
     blob_masks,
@@ -48,12 +49,29 @@ def test_protocol_dilation_is_a_cross_four_times() -> None:
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_blob_spans_a_third_to_all_of_the_frame(seed: int) -> None:
-    masks = blob_masks(np.random.default_rng(seed), SIZE, 2)
+def test_large_blob_spans_a_third_to_all_of_the_frame(seed: int) -> None:
+    masks = blob_masks(np.random.default_rng(seed), SIZE, 2, span=1.0)
     x, y, w, h = bounding_box(masks[0])
     assert SIZE[0] // 3 <= h <= SIZE[0]
     assert SIZE[1] // 3 <= w <= SIZE[1]
     np.testing.assert_array_equal(masks[0], masks[1])  # stationary
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_blob_spans_the_published_share_of_its_box(seed: int) -> None:
+    masks = blob_masks(np.random.default_rng(seed), SIZE, 1)
+    x, y, w, h = bounding_box(masks[0])
+    assert round(SIZE[0] / 3 * BLOB_SPAN) - 1 <= h <= round(SIZE[0] * BLOB_SPAN) + 1
+    assert round(SIZE[1] / 3 * BLOB_SPAN) - 1 <= w <= round(SIZE[1] * BLOB_SPAN) + 1
+
+
+def test_blob_holes_match_the_published_masks_on_average() -> None:
+    # The published masks cover ~7.8% of a 432x240 frame before dilation
+    # (see BLOB_SPAN); edge-to-edge blobs would cover about three times that.
+    share = np.mean(
+        [blob_masks(np.random.default_rng(s), (240, 432), 1).mean() for s in range(60)]
+    )
+    assert 0.06 < share < 0.10
 
 
 @pytest.mark.parametrize("seed", range(8))
