@@ -24,11 +24,11 @@ import cv2
 import numpy as np
 from _paths import SHARED_CLIPS
 
-from vidfill.masks.make import DEFAULT_DILATE
-from vidfill.masks.ops import bounding_box, dilate
+from vidfill.io.read import probe
+from vidfill.masks.make import DEFAULT_DILATE, iter_masks, track_objects
+from vidfill.masks.ops import bounding_box
 from vidfill.masks.overlay import detect_overlay
-from vidfill.masks.refine import refine_masks
-from vidfill.masks.track import box_to_mask, to_work_gray, track_box, work_scale
+from vidfill.masks.track import Track, to_work_gray, work_scale
 
 CLIPS = SHARED_CLIPS
 OBJECT_CLIPS = [
@@ -71,10 +71,35 @@ def score(masks: list[np.ndarray], truth: list[np.ndarray]) -> tuple[float, floa
     )
 
 
+def track_clip(
+    name: str,
+    keys: list[tuple[tuple[int, int, int, int], int]],
+    grays: list[np.ndarray],
+    method: str,
+) -> Track:
+    """Track one object through a clip the way ``vidfill mask`` does (same function)."""
+    info = probe(CLIPS / name / "frames")
+    scale = work_scale(info.size)
+    (track,) = track_objects(info, keys, method=method, grays=grays, scale=scale)
+    return track
+
+
+def clip_masks(
+    name: str, frames: list[np.ndarray], track: Track, radius: int, keep_box: bool = False
+) -> list[np.ndarray]:
+    """The masks ``vidfill mask`` writes for ``track`` (refined, voted, dilated), computed
+    by the same function from the frames already in memory."""
+    info = probe(CLIPS / name / "frames")
+    return [
+        mask
+        for _, mask in iter_masks(info, [track], keep_box=keep_box, dilate=radius, frames=frames)
+    ]
+
+
 def object_clips(
-    names: list[str], method: str, at_mode: str, radius: int, keys: int = 1
+    names: list[str], method: str, at_mode: str, radius: int, keys_count: int = 1
 ) -> None:
-    where = f"{keys} keyframes (first to last)" if keys > 1 else f"frame={at_mode}"
+    where = f"{keys_count} keyframes (first to last)" if keys_count > 1 else f"frame={at_mode}"
     print(f"tracker={method} box from {where} dilation={radius}px")
     print(
         f"{'clip':15s} {'frames':>6s} | {'box cov':>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s} | "
@@ -86,25 +111,23 @@ def object_clips(
         at = 0 if at_mode == "first" else len(frames) // 2
         box = bounding_box(truth[at])
         size = frames[0].shape[:2]
+        n = len(frames)
         # Timed like `vidfill mask` pass 1: grey reduction + tracking (decoding not counted).
         start = time.perf_counter()
-        scale = work_scale(size)
-        grays = [to_work_gray(f, scale) for f in frames]
-        extra = []
-        if keys > 1:
+        grays = [to_work_gray(f, work_scale(size)) for f in frames]
+        keys = [(box, at)]
+        if keys_count > 1:
             # More user boxes, evenly spread, as a user correcting the track would add.
-            spots = np.linspace(0, len(frames) - 1, keys).round().astype(int)
-            at, box = int(spots[0]), bounding_box(truth[spots[0]])
-            extra = [(bounding_box(truth[k]), int(k)) for k in spots[1:] if truth[k].any()]
-        track = track_box(grays, box, at, keyframes=extra, method=method, scale=scale)
+            spots = np.linspace(0, len(frames) - 1, keys_count).round().astype(int)
+            keys = [(bounding_box(truth[k]), int(k)) for k in spots if truth[k].any()]
+        track = track_clip(name, keys, grays, method)
         track_time = time.perf_counter() - start
-        box_masks = [dilate(box_to_mask(b, size), radius) for b in track.boxes]
+        box_masks = clip_masks(name, frames, track, radius, keep_box=True)
         start = time.perf_counter()
-        refined = [dilate(m, radius) for m in refine_masks(frames, track.boxes)]
+        refined = clip_masks(name, frames, track, radius)
         refine_time = time.perf_counter() - start
         b = score(box_masks, truth)
         r = score(refined, truth)
-        n = len(frames)
         box_fps = n / track_time
         ref_fps = n / (track_time + refine_time)
         rows.append((*b, box_fps, *r, ref_fps))
@@ -187,13 +210,11 @@ def speed(name: str, method: str, repeats: int) -> None:
     best_track = best_refine = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        scale = work_scale(size)
-        grays = [to_work_gray(f, scale) for f in frames]
-        track = track_box(grays, box, 0, method=method, scale=scale)
+        grays = [to_work_gray(f, work_scale(size)) for f in frames]
+        track = track_clip(name, [(box, 0)], grays, method)
         best_track = min(best_track, time.perf_counter() - start)
         start = time.perf_counter()
-        for _mask in refine_masks(frames, track.boxes):
-            pass
+        clip_masks(name, frames, track, DEFAULT_DILATE)
         best_refine = min(best_refine, time.perf_counter() - start)
     n = len(frames)
     print(

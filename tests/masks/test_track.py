@@ -14,7 +14,7 @@ from vidfill.masks.track import Track, box_to_mask, track_box
 def test_tracks_forward_and_backward_from_a_middle_frame(method: str) -> None:
     frames, truth = moving_object_clip()
     at = 15
-    track = track_box(frames, truth[at], at, method=method)
+    track = track_box(frames, truth[at], at, method=method, follow_shape=False)
     overlaps = [iou(b, t) for b, t in zip(track.boxes, truth, strict=True)]
     assert min(overlaps) > 0.6, overlaps
     assert np.mean(overlaps) > 0.75
@@ -24,7 +24,7 @@ def test_tracks_forward_and_backward_from_a_middle_frame(method: str) -> None:
 
 def test_box_grows_with_the_object() -> None:
     frames, truth = moving_object_clip()
-    track = track_box(frames, truth[0], 0, method="points")
+    track = track_box(frames, truth[0], 0, method="points", follow_shape=False)
     ratio = track.boxes[-1][2] / track.boxes[0][2]
     assert ratio == pytest.approx(truth[-1][2] / truth[0][2], abs=0.12)
 
@@ -61,3 +61,30 @@ def test_track_helpers() -> None:
     assert track.int_boxes() == [(1, 2, 4, 4)]
     mask = box_to_mask((-5, -5, 10, 10), (8, 8))
     assert mask.sum() == 25
+
+
+def covered(box: tuple[float, ...], truth: tuple[float, ...]) -> float:
+    """Share of the ``truth`` box inside ``box``."""
+    ix = max(0.0, min(box[0] + box[2], truth[0] + truth[2]) - max(box[0], truth[0]))
+    iy = max(0.0, min(box[1] + box[3], truth[1] + truth[3]) - max(box[1], truth[1]))
+    return ix * iy / (truth[2] * truth[3])
+
+
+def test_following_the_shape_grows_boxes_to_hold_the_object() -> None:
+    frames, truth = moving_object_clip()
+    at = 15
+    plain = track_box(frames, truth[at], at, follow_shape=False)
+    shaped = track_box(frames, truth[at], at)
+    # The user's box is kept on its frame; elsewhere the box holds the object
+    # at least as well as the plain track and stays within a few times its size.
+    assert shaped.boxes[at] == pytest.approx(truth[at])
+    shares = [covered(b, t) for b, t in zip(shaped.boxes, truth, strict=True)]
+    plain_shares = [covered(b, t) for b, t in zip(plain.boxes, truth, strict=True)]
+    assert min(shares) > 0.97, shares
+    assert min(shares) >= min(plain_shares)
+    areas = [b[2] * b[3] / (t[2] * t[3]) for b, t in zip(shaped.boxes, truth, strict=True)]
+    assert max(areas) < 3.0, areas
+    # Supports are kept for refinement, at full resolution on request.
+    mask = shaped.support_mask(at, frames[0].shape[:2])
+    assert mask is not None and mask.sum() == truth[at][2] * truth[at][3]
+    assert plain.support_mask(at, frames[0].shape[:2]) is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -125,9 +125,15 @@ def iter_masks(
     dilate: int = DEFAULT_DILATE,
     grow_down: int = 0,
     smooth: bool = True,
+    frames: Iterable[NDArray[np.uint8]] | None = None,
 ) -> Iterator[tuple[NDArray[np.uint8], NDArray[np.bool_]]]:
-    """Second pass: yield ``(frame, mask)`` with the tracked objects refined and merged."""
-    frames = iter_frames(info)
+    """Second pass: yield ``(frame, mask)`` with the tracked objects refined and merged.
+
+    ``frames`` replaces reading the input again when the caller already holds the
+    decoded frames (``benchmarks/mask_quality.py`` times this exact code without
+    decoding).
+    """
+    frames = iter_frames(info) if frames is None else frames
     if not tracks:
         for frame in frames:
             yield frame, static if static is not None else np.zeros(info.size, bool)
@@ -146,7 +152,12 @@ def iter_masks(
         raw = [
             box_to_mask(t.boxes[index], info.size)
             if keep_box
-            else refine_mask(frame, t.boxes[index], iterations=REFINE_ITERATIONS)
+            else refine_mask(
+                frame,
+                t.boxes[index],
+                iterations=REFINE_ITERATIONS,
+                support=t.support_mask(index, info.size),
+            )
             for t in tracks
         ]
         window.append((frame, raw))

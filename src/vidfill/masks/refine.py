@@ -57,6 +57,7 @@ def refine_mask(
     margin: float = MARGIN,
     work_side: int = REFINE_SIDE,
     grow: float = GROW,
+    support: NDArray[np.bool_] | None = None,
 ) -> NDArray[np.bool_]:
     """The object inside ``box`` on ``frame`` as a mask shaped like it.
 
@@ -79,12 +80,42 @@ def refine_mask(
     grow : float
         Grow the result by this share of the box size (staying in the box), to
         cover the thin parts GrabCut misses.
+    support : bool (H, W), optional
+        The object's pixels as followed by optical flow
+        (:meth:`vidfill.masks.track.Track.support_mask`); added to the result
+        inside the box. Motion and colour miss different parts: GrabCut drops
+        parts coloured like the background (legs on a dark court, a racket), the
+        flow drops parts that move like the background.
 
     Returns
     -------
     bool (H, W)
         True on the object. Falls back to the box when GrabCut finds too little.
     """
+    found = _grabcut_mask(frame, box, prior, iterations, margin, work_side, grow)
+    if support is not None:
+        found |= support & _region_mask(box, frame.shape[:2], margin)
+    return found
+
+
+def _region_mask(box: Box | FloatBox, size: tuple[int, int], margin: float) -> NDArray[np.bool_]:
+    """The region searched around ``box`` as a mask."""
+    x0, y0, x1, y1 = _region(tuple(float(v) for v in box), size, margin)  # type: ignore[arg-type]
+    mask = np.zeros(size, bool)
+    mask[y0:y1, x0:x1] = True
+    return mask
+
+
+def _grabcut_mask(
+    frame: NDArray[np.uint8],
+    box: Box | FloatBox,
+    prior: NDArray[np.bool_] | None,
+    iterations: int,
+    margin: float,
+    work_side: int,
+    grow: float,
+) -> NDArray[np.bool_]:
+    """GrabCut's object inside ``box`` (see :func:`refine_mask`)."""
     size = frame.shape[:2]
     box = tuple(float(v) for v in box)  # type: ignore[assignment]
     x0, y0, x1, y1 = _region(box, size, margin)
@@ -222,6 +253,7 @@ def refine_masks(
     smooth: bool = True,
     iterations: int = REFINE_ITERATIONS,
     use_prior: bool = False,
+    supports: Sequence[NDArray[np.bool_] | None] | None = None,
 ) -> Iterator[NDArray[np.bool_]]:
     """Masks shaped like the tracked object, one per frame, in frame order.
 
@@ -241,6 +273,9 @@ def refine_masks(
         Seed GrabCut with the previous mask moved with the box. Off by default:
         on DAVIS clips errors then accumulate (coverage fell from 0.95 to 0.61
         on car-shadow with true boxes), while the box alone is a good seed.
+    supports : sequence of bool (H, W) or None, optional
+        Per frame, the object's pixels followed by flow, added to each mask
+        (see :func:`refine_mask`).
 
     Yields
     ------
@@ -259,7 +294,8 @@ def refine_masks(
             if use_prior and previous is not None:
                 (px, py), (cx, cy) = _centre(boxes[index - 1]), _centre(box)
                 prior = shift_mask(previous, cx - px, cy - py)
-            previous = refine_mask(frame, box, prior, iterations=iterations)
+            support = supports[index] if supports is not None else None
+            previous = refine_mask(frame, box, prior, iterations=iterations, support=support)
             yield previous
 
     if keep_box or not smooth:

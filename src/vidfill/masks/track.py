@@ -17,6 +17,11 @@ scale. Trackers (chosen on the DAVIS clips by ``benchmarks/mask_quality.py``):
   Best mean box coverage of the ground-truth objects (0.86 from the first frame,
   0.89 from the middle frame, against 0.75/0.82 for CSRT and 0.77/0.85 for points).
 
+Box trackers keep the box's aspect while objects change shape, so by default the
+object's pixels are also followed with dense flow (:mod:`vidfill.masks.support`)
+and each box grows to hold them: mean box coverage from the first frame went from
+0.86 to 0.96 (worst frame per clip 0.53 to 0.81), precision from 0.31 to 0.21.
+
 Several keyframes (box + frame) may be given; between two keyframes the two
 tracks started from each end are cross-faded, so a later keyframe corrects the
 drift of an earlier one, the way compositors' trackers work.
@@ -32,6 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.errors import MaskError
+from vidfill.masks.support import new_flow, track_support
 
 Box = tuple[int, int, int, int]
 FloatBox = tuple[float, float, float, float]
@@ -49,6 +55,11 @@ RESTART_IOU = 0.8
 # Tracking works on frames no larger than this (longest side): LK and CSRT are
 # accurate enough at this size and the stored grey frames stay small.
 WORK_SIDE = 480
+# Tracked boxes are grown by this share of their size on each side, reached a few
+# frames from a keyframe (drift grows with the distance from the user's box): the
+# trackers keep the box's aspect while arms, rackets and legs reach out of it.
+BOX_MARGIN = 0.1
+MARGIN_RAMP = 4
 
 
 @dataclass
@@ -63,11 +74,30 @@ class Track:
         0..1 per frame; 1 on keyframes.
     lost : list of bool
         True where the tracker lost the object or the object left the frame.
+    supports : list of (x0, y0, bool crop) or None
+        The object's pixels followed by flow, per frame, on the reduced tracking
+        frames (of size ``support_size``), cropped to their bounding box to keep
+        long clips small; None where empty or not followed.
+    support_size : (H, W)
+        Size of the reduced frames the supports live on.
     """
 
     boxes: list[FloatBox] = field(default_factory=list)
     confidence: list[float] = field(default_factory=list)
     lost: list[bool] = field(default_factory=list)
+    supports: list[tuple[int, int, NDArray[np.bool_]] | None] = field(default_factory=list)
+    support_size: tuple[int, int] = (0, 0)
+
+    def support_mask(self, index: int, size: tuple[int, int]) -> NDArray[np.bool_] | None:
+        """The object's pixels on frame ``index`` as followed by flow (see
+        :mod:`vidfill.masks.support`), at full resolution ``size`` (H, W), or None."""
+        if index >= len(self.supports) or self.supports[index] is None:
+            return None
+        x0, y0, crop = self.supports[index]  # type: ignore[misc]
+        small = np.zeros(self.support_size, np.uint8)
+        small[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
+        full = cv2.resize(small, (size[1], size[0]), interpolation=cv2.INTER_LINEAR)
+        return full > 0
 
     def int_boxes(self) -> list[Box]:
         """Boxes rounded outward to whole pixels."""
@@ -400,6 +430,7 @@ def track_box(
     keyframes: Sequence[tuple[Box | FloatBox, int]] = (),
     method: str = "hybrid",
     scale: float | None = None,
+    follow_shape: bool = True,
 ) -> Track:
     """Track an object marked by ``box`` on frame ``at`` through every frame of ``frames``.
 
@@ -422,6 +453,11 @@ def track_box(
     scale : float, optional
         Factor from full-resolution pixels to the pixels of ``frames``, when the
         caller already reduced them (e.g. 0.5). None: reduce here.
+    follow_shape : bool
+        Also follow the object's pixels with optical flow
+        (:mod:`vidfill.masks.support`) and grow each box to hold them and a margin
+        (:data:`BOX_MARGIN`), so the box follows shape changes that a box tracker
+        misses. The supports are kept in the track for refinement.
 
     Returns
     -------
@@ -482,13 +518,68 @@ def track_box(
                 (1 - weight) * va + weight * vb for va, vb in zip(fa, fb, strict=False)
             )
             confs[index] = (1 - weight) * ca + weight * cb
-    track = Track()
-    for b, c in zip(boxes, confs, strict=False):
+    track = Track(support_size=grays[0].shape[:2])
+    key_frames = np.array([k for k, _ in keys])
+    supports = _supports(grays, [(k, scaled(b)) for k, b in keys]) if follow_shape else {}
+    for index, (b, c) in enumerate(zip(boxes, confs, strict=False)):
         full = (b[0] / scale, b[1] / scale, b[2] / scale, b[3] / scale)
-        track.boxes.append(full)
         track.confidence.append(c)
         track.lost.append(c < LOST_CONFIDENCE or visible_share(full, full_size) < VISIBLE_SHARE)
+        if not follow_shape:
+            track.boxes.append(full)
+            continue
+        distance = int(np.abs(key_frames - index).min())
+        margin = BOX_MARGIN * min(1.0, distance / MARGIN_RAMP)
+        grown = grow_box(b, margin)
+        crop = _crop(supports.get(index))
+        track.supports.append(crop)
+        if crop is not None:
+            x0, y0, mask = crop
+            grown = union_box(grown, (x0, y0, mask.shape[1], mask.shape[0]))
+        track.boxes.append(tuple(v / scale for v in grown))  # type: ignore[arg-type]
     return track
+
+
+def grow_box(box: FloatBox, share: float) -> FloatBox:
+    """``box`` grown by ``share`` of its width and height on each side."""
+    x, y, w, h = box
+    return (x - share * w, y - share * h, w * (1 + 2 * share), h * (1 + 2 * share))
+
+
+def union_box(a: FloatBox, b: FloatBox) -> FloatBox:
+    """The smallest box holding both ``(x, y, w, h)`` boxes."""
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _crop(mask: NDArray[np.bool_] | None) -> tuple[int, int, NDArray[np.bool_]] | None:
+    """``mask`` cut to its bounding box, as (x0, y0, crop); None when empty."""
+    if mask is None or not mask.any():
+        return None
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    return int(x0), int(y0), mask[y0:y1, x0:x1].copy()
+
+
+def _supports(
+    grays: Sequence[NDArray[np.uint8]], keys: Sequence[tuple[int, FloatBox]]
+) -> dict[int, NDArray[np.bool_]]:
+    """The object's support on every frame, followed from the nearest keyframe (in
+    reduced-frame pixels); each keyframe starts from its box."""
+    size = grays[0].shape[:2]
+    flow = new_flow()
+    count = len(grays)
+    result: dict[int, NDArray[np.bool_]] = {}
+    for number, (at, box) in enumerate(keys):
+        start = box_to_mask(box, size)
+        # Forward to half-way to the next keyframe (or the end), backward likewise.
+        stop = count - 1 if number == len(keys) - 1 else (at + keys[number + 1][0]) // 2
+        first = 0 if number == 0 else (keys[number - 1][0] + at) // 2 + 1
+        result.update(track_support(grays, start, range(at, stop + 1), flow))
+        result.update(track_support(grays, start, range(at, first - 1, -1), flow))
+    return result
 
 
 def box_to_mask(box: Box | FloatBox, size: tuple[int, int]) -> NDArray[np.bool_]:
