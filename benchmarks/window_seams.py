@@ -1,28 +1,52 @@
-"""Do fills jump at window boundaries? Flicker on pairs that straddle a boundary vs inside.
+"""Do fills jump at window boundaries? Temporal error on pairs that straddle a boundary vs inside.
 
 Runs an engine through the orchestrator on shared clips with windows forced
 short, records where windows end (the orchestrator's checkpoints), and
 compares, for frame pairs (t, t+1), the flow-compensated change inside the
-hole (mean absolute difference in grey levels, flow measured on the output):
-pairs whose frames come from different windows against pairs from one window.
+hole: pairs whose frames come from different windows (*straddle*) against
+pairs from one window (*inside*). Two figures per pair, both inside the hole
+at t over pixels the flow check keeps:
 
-Usage: python benchmarks/window_seams.py [--method flow] [--window 12] [--clips DIR]
+* flicker: mean absolute difference (0..255, over RGB);
+* warping error: mean squared difference on 0..1 values, x10^-3 (E_warp of
+  Lai et al. restricted to the hole).
+
+Two kinds of case:
+
+* *removal* (clips with real masks): no ground truth, so the flow is
+  measured on the output itself;
+* *completion* (``--completion`` clips with a synthetic mask family cut into
+  intact frames): the flow comes from the ground truth, and whole-clip PSNR
+  and masked PSNR against it show what the windows cost in quality.
+
+``--single`` also runs each case as one window (no seams), the reference the
+windowed figures should approach.
+
+``--fade 0,auto`` compares runs without and with the seam fade of
+``fill_stream`` (``seam_frames``) in one invocation.
+
+Usage: python benchmarks/window_seams.py [--method flow] [--window 12] [--frames 80]
+       [--names tennis,...] [--completion bikes,...] [--family blob-moving] [--single]
+       [--fade 0,auto]
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
 from _paths import SHARED_CLIPS
 
+from vidfill.bench.masks import make_masks
 from vidfill.engines import get_engine
 from vidfill.io.read import iter_frames, probe
 from vidfill.masks import dilate
 from vidfill.masks.sources import list_images, read_mask_image
-from vidfill.metrics.temporal import occlusion
+from vidfill.metrics.image import masked_psnr, psnr
+from vidfill.metrics.temporal import occlusion, reference_flow, warp
 from vidfill.pipeline.run import fill_stream
 from vidfill.pipeline.windows import WindowSettings
 
@@ -30,13 +54,17 @@ DEFAULT_CLIPS = SHARED_CLIPS
 SIZE = (432, 240)
 
 
-def load(clip: Path, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Frames and dilated masks of a clip with per-frame masks, at 432x240."""
-    frames = [
+def load_frames(clip: Path, count: int) -> list[np.ndarray]:
+    """The first ``count`` frames of a clip at 432x240."""
+    return [
         cv2.resize(f, SIZE, interpolation=cv2.INTER_AREA)
         for _, f in zip(range(count), iter_frames(probe(clip / "frames")), strict=False)
     ]
-    masks = [
+
+
+def load_masks(clip: Path, count: int) -> list[np.ndarray]:
+    """The clip's own per-frame masks at 432x240, dilated by 4 px."""
+    return [
         dilate(
             cv2.resize(read_mask_image(p).view(np.uint8), SIZE, interpolation=cv2.INTER_NEAREST)
             > 0,
@@ -44,32 +72,173 @@ def load(clip: Path, count: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
         )
         for p in list_images(clip / "masks")[:count]
     ]
-    return frames, masks
 
 
-def pair_change(a: np.ndarray, b: np.ndarray, hole: np.ndarray) -> float:
-    """Mean |warp(b -> a) - a| inside ``hole`` over non-occluded pixels, grey levels."""
+@dataclass
+class PairFlow:
+    """Flow t -> t+1 and the pixels of t it is trusted on."""
+
+    flow: np.ndarray
+    valid: np.ndarray
+
+
+def output_flow(a: np.ndarray, b: np.ndarray) -> PairFlow:
+    """Flow measured on the output itself (removal: there is no ground truth)."""
     grey_a, grey_b = (cv2.cvtColor(x, cv2.COLOR_RGB2GRAY) for x in (a, b))
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     fwd, bwd = dis.calc(grey_a, grey_b, None), dis.calc(grey_b, grey_a, None)
-    h, w = hole.shape
-    grid_x, grid_y = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    warped = cv2.remap(b, grid_x + fwd[..., 0], grid_y + fwd[..., 1], cv2.INTER_LINEAR)
-    region = hole & ~occlusion(fwd, bwd)
+    return PairFlow(fwd, ~occlusion(fwd, bwd))
+
+
+def pair_errors(
+    a: np.ndarray, b: np.ndarray, hole: np.ndarray, flow: PairFlow
+) -> tuple[float, float]:
+    """(flicker, warping error x1e3) of pair (a, b) inside ``hole`` on trusted pixels."""
+    region = hole & flow.valid
     if not region.any():
-        return float("nan")
-    return float(np.abs(warped.astype(np.float32) - a.astype(np.float32))[region].mean())
+        return float("nan"), float("nan")
+    diff = warp(b, flow.flow)[region] - a[region].astype(np.float32)
+    return float(np.abs(diff).mean()), float(((diff / 255.0) ** 2).mean() * 1e3)
+
+
+def run(
+    frames: list[np.ndarray],
+    holes: list[np.ndarray],
+    method: str,
+    settings: WindowSettings,
+    fade: int | None = None,
+) -> tuple[list[np.ndarray], list[int]]:
+    """The filled frames and the frame indices where a window's output starts."""
+    boundaries: list[int] = []
+    output = list(
+        fill_stream(
+            frames,
+            holes,
+            get_engine(method),
+            window=settings,
+            max_side=None,
+            on_checkpoint=boundaries.append,
+            seam_frames=fade,
+        )
+    )
+    return output, boundaries
+
+
+def seam_figures(
+    output: list[np.ndarray],
+    holes: list[np.ndarray],
+    boundaries: list[int],
+    flows: list[PairFlow] | None,
+) -> dict[str, float]:
+    """Mean flicker and warping error over inside and straddling pairs."""
+    groups: dict[str, list[tuple[float, float]]] = {"inside": [], "straddle": []}
+    for t in range(len(output) - 1):
+        flow = output_flow(output[t], output[t + 1]) if flows is None else flows[t]
+        group = "straddle" if t + 1 in boundaries else "inside"
+        groups[group].append(pair_errors(output[t], output[t + 1], holes[t], flow))
+    figures = {}
+    for group, values in groups.items():
+        array = np.array(values, float).reshape(-1, 2)
+        figures[f"flicker_{group}"] = float(np.nanmean(array[:, 0])) if len(array) else np.nan
+        figures[f"ewarp_{group}"] = float(np.nanmean(array[:, 1])) if len(array) else np.nan
+    figures["flicker_all"] = float(np.nanmean([v[0] for g in groups.values() for v in g]))
+    return figures
+
+
+def quality(
+    output: list[np.ndarray], truth: list[np.ndarray], holes: list[np.ndarray]
+) -> tuple[float, float]:
+    """Mean PSNR and masked PSNR of the output against the ground truth."""
+    whole = np.mean([psnr(o, t) for o, t in zip(output, truth, strict=True)])
+    inside = np.mean(
+        [masked_psnr(o, t, h) for o, t, h in zip(output, truth, holes, strict=True) if h.any()]
+    )
+    return float(whole), float(inside)
+
+
+HEADER = (
+    f"{'case':26s} {'run':6s} {'flk_in':>7s} {'flk_st':>7s} {'ratio':>6s} "
+    f"{'ew_in':>7s} {'ew_st':>7s} {'ratio':>6s} {'flk_all':>7s} {'psnr':>6s} {'mpsnr':>6s}"
+)
+
+
+def report(
+    name: str, label: str, figures: dict[str, float], psnrs: tuple[float, float] | None
+) -> None:
+    """One line of the table."""
+    f = figures
+    line = (
+        f"{name:26s} {label:6s} {f['flicker_inside']:7.3f} {f['flicker_straddle']:7.3f} "
+        f"{f['flicker_straddle'] / f['flicker_inside']:6.2f} {f['ewarp_inside']:7.3f} "
+        f"{f['ewarp_straddle']:7.3f} {f['ewarp_straddle'] / f['ewarp_inside']:6.2f} "
+        f"{f['flicker_all']:7.3f}"
+    )
+    if psnrs is not None:
+        line += f" {psnrs[0]:6.2f} {psnrs[1]:6.2f}"
+    print(line, flush=True)
+
+
+def evaluate(
+    name: str,
+    frames: list[np.ndarray],
+    holes: list[np.ndarray],
+    truth: list[np.ndarray] | None,
+    args: argparse.Namespace,
+    settings: WindowSettings,
+    fades: list[int | None],
+) -> list[dict[str, float]]:
+    """Run one case windowed once per seam fade (and as one window with ``--single``).
+
+    Prints a line per run and returns the windowed runs' figures, in the
+    order of ``fades``. All runs of a case happen back to back, so their
+    figures compare on an equally busy machine.
+    """
+    flows = None
+    if truth is not None:
+        ref = reference_flow(np.stack(truth))
+        flows = [PairFlow(f, v) for f, v in zip(ref.flows, ref.valid, strict=True)]
+    results = []
+    for fade in fades:
+        output, boundaries = run(frames, holes, args.method, settings, fade)
+        figures = seam_figures(output, holes, boundaries, flows)
+        psnrs = quality(output, truth, holes) if truth else None
+        report(name, fade_label(settings, fade), figures, psnrs)
+        results.append(figures)
+    if args.single:
+        one = WindowSettings(len(frames) + 1, 0, 0)
+        single, _ = run(frames, holes, args.method, one)
+        single_figures = seam_figures(single, holes, boundaries, flows)
+        report(name, "single", single_figures, quality(single, truth, holes) if truth else None)
+    return results
+
+
+def fade_label(settings: WindowSettings, fade: int | None) -> str:
+    """``w12`` for the default fade, ``w12f0`` for an explicit one."""
+    return f"w{settings.length}" + ("" if fade is None else f"f{fade}")
+
+
+def parse_fades(text: str) -> list[int | None]:
+    """``"0,auto"`` -> ``[0, None]``: the ``seam_frames`` values to run."""
+    return [None if item == "auto" else int(item) for item in text.split(",") if item]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--method", default="flow")
     parser.add_argument("--window", type=int, default=12)
-    parser.add_argument("--frames", type=int, default=50)
+    parser.add_argument("--frames", type=int, default=80)
     parser.add_argument("--context", type=int, default=None)
     parser.add_argument("--lookahead", type=int, default=None)
     parser.add_argument("--clips", type=Path, default=DEFAULT_CLIPS)
     parser.add_argument("--names", default="tennis,rollerblade,schoolgirls,kite-surf")
+    parser.add_argument("--completion", default="", help="clips to cut synthetic holes into")
+    parser.add_argument("--family", default="blob-moving", help="synthetic mask family")
+    parser.add_argument("--single", action="store_true", help="also run as one window")
+    parser.add_argument(
+        "--fade",
+        default="auto",
+        help="seam_frames values to compare, e.g. 0,auto (0: no fade; auto: the look-ahead)",
+    )
     args = parser.parse_args()
     settings = WindowSettings.for_length(args.window)
     if args.context is not None or args.lookahead is not None:
@@ -79,26 +248,38 @@ def main() -> None:
             settings.lookahead if args.lookahead is None else args.lookahead,
         )
     print(f"method={args.method} window={settings}")
-    print(f"{'clip':14s} {'inside':>8s} {'straddle':>9s} {'ratio':>6s}")
-    for name in args.names.split(","):
-        frames, masks = load(args.clips / name, args.frames)
-        boundaries: list[int] = []
-        output = list(
-            fill_stream(
-                frames,
-                masks,
-                get_engine(args.method),
-                window=settings,
-                max_side=None,
-                on_checkpoint=boundaries.append,
-            )
+    print("flk: flicker (0..255); ew: hole warping error x1e3; in/st: inside/straddling pairs")
+    print(HEADER)
+    fades = parse_fades(args.fade)
+    ratios: dict[tuple[int | None, str], list[float]] = {
+        (fade, key): [] for fade in fades for key in ("flicker", "ewarp")
+    }
+    cases = [(n, "removal") for n in args.names.split(",") if n] + [
+        (n, "completion") for n in args.completion.split(",") if n
+    ]
+    for name, kind in cases:
+        frames = load_frames(args.clips / name, args.frames)
+        if kind == "removal":
+            masks = load_masks(args.clips / name, args.frames)
+            results = evaluate(name, frames, masks, None, args, settings, fades)
+        else:
+            seed = sum(map(ord, name))  # fixed per clip, so every run draws the same holes
+            holes = list(make_masks(args.family, frames[0].shape[:2], len(frames), seed))
+            blanked = [
+                np.where(h[..., None], 0, f).astype(np.uint8)
+                for f, h in zip(frames, holes, strict=True)
+            ]
+            case = f"{name}/{args.family}"
+            results = evaluate(case, blanked, holes, frames, args, settings, fades)
+        for fade, figures in zip(fades, results, strict=True):
+            for key in ("flicker", "ewarp"):
+                ratios[fade, key].append(figures[f"{key}_straddle"] / figures[f"{key}_inside"])
+    for fade in fades:
+        print(
+            f"{fade_label(settings, fade)}: mean straddle/inside ratio: "
+            f"flicker {np.mean(ratios[fade, 'flicker']):.2f}, "
+            f"warping error {np.mean(ratios[fade, 'ewarp']):.2f}"
         )
-        inside, straddle = [], []
-        for t in range(len(output) - 1):
-            change = pair_change(output[t], output[t + 1], masks[t])
-            (straddle if t + 1 in boundaries else inside).append(change)
-        a, b = np.nanmean(inside), np.nanmean(straddle)
-        print(f"{name:14s} {a:8.2f} {b:9.2f} {b / a:6.2f}")
 
 
 if __name__ == "__main__":

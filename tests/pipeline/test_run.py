@@ -135,7 +135,9 @@ class ContextSensitiveEngine:
         return out
 
 
-def test_restarting_at_a_checkpoint_gives_the_same_frames() -> None:
+@pytest.mark.parametrize("make_engine", [lambda: ContextSensitiveEngine(), lambda: HorizonEngine()])
+def test_restarting_at_a_checkpoint_gives_the_same_frames(make_engine) -> None:
+    # The seam fade right after the restart must be rebuilt from the context alone.
     frames = textured_frames(40, seed=3)
     holes = hole_stack(40, frames[0].shape[:2], (20, 10, 8, 6))
     settings = WindowSettings(length=9, context=2, lookahead=3)
@@ -144,7 +146,7 @@ def test_restarting_at_a_checkpoint_gives_the_same_frames() -> None:
         fill_stream(
             frames,
             holes,
-            ContextSensitiveEngine(),
+            make_engine(),
             window=settings,
             max_side=None,
             on_checkpoint=checkpoints.append,
@@ -156,7 +158,7 @@ def test_restarting_at_a_checkpoint_gives_the_same_frames() -> None:
         fill_stream(
             frames[restart:],
             holes[restart:],
-            ContextSensitiveEngine(),
+            make_engine(),
             window=settings,
             max_side=None,
             context=full[restart - settings.context : restart],
@@ -165,3 +167,71 @@ def test_restarting_at_a_checkpoint_gives_the_same_frames() -> None:
     )
     assert len(resumed) == 40 - restart
     assert all(np.array_equal(a, b) for a, b in zip(resumed, full[restart:], strict=True))
+
+
+class HorizonEngine:
+    """Fills holes with the grey level of the window's last frame.
+
+    The fill depends on how far ahead the window sees, which is what makes a
+    real engine's fill jump at a window boundary.
+    """
+
+    name = "horizon"
+    preferred_window = 12
+
+    def __init__(self) -> None:
+        self.lengths: list[int] = []
+
+    def fill_window(self, frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
+        self.lengths.append(len(frames))
+        out = frames.copy()
+        out[holes] = frames[-1, 0, 0]
+        return out
+
+
+def brightening_frames(count: int) -> list[np.ndarray]:
+    return [np.full((24, 32, 3), 4 * t, np.uint8) for t in range(count)]
+
+
+def hole_levels(frames: list[np.ndarray], seam_frames: int | None) -> tuple[np.ndarray, list[int]]:
+    holes = hole_stack(len(frames), (24, 32), (10, 8, 6, 6))
+    boundaries: list[int] = []
+    out = fill_stream(
+        frames,
+        holes,
+        HorizonEngine(),
+        window=WindowSettings(length=12, context=2, lookahead=3),
+        max_side=None,
+        on_checkpoint=boundaries.append,
+        seam_frames=seam_frames,
+    )
+    return np.array([int(f[10, 12, 0]) for f in out]), boundaries
+
+
+def test_fill_fades_across_a_window_boundary_instead_of_jumping() -> None:
+    frames = brightening_frames(40)
+    jumpy, boundaries = hole_levels(frames, seam_frames=0)
+    faded, _ = hole_levels(frames, seam_frames=None)
+    # The last window sees no further than the one before it: no jump to fade there.
+    inner = [b for b in boundaries if b + 7 < len(frames)]
+    assert len(inner) >= 3
+    steps_jumpy, steps_faded = np.abs(np.diff(jumpy)), np.abs(np.diff(faded))
+    # Without the fade the fill jumps by the frames a window finishes (7 x 4 grey levels).
+    assert all(steps_jumpy[b - 1] == 7 * 4 for b in inner)
+    # With it the anchor continues the previous window's fill, so the jump is
+    # spread evenly over look-ahead + 1 steps and no step is larger.
+    assert all(faded[b] == jumpy[b - 1] + 7 for b in inner)
+    assert steps_faded.max() == 7
+    # Only the first look-ahead frames of a window fade: later ones keep the window's fill.
+    assert all(jumpy[b + 3] == faded[b + 3] for b in inner if b + 3 < len(frames))
+
+
+def test_seam_anchor_sees_only_the_context_and_the_faded_frames() -> None:
+    frames = brightening_frames(30)
+    holes = hole_stack(30, (24, 32), (10, 8, 6, 6))
+    engine = HorizonEngine()
+    settings = WindowSettings(length=12, context=2, lookahead=3)
+    list(fill_stream(frames, holes, engine, window=settings, max_side=None))
+    # The first window has no context to anchor to; each later one is followed
+    # by an anchor run over its 2 context frames and the 3 frames that fade.
+    assert engine.lengths[:5] == [12, 12, 5, 12, 5]

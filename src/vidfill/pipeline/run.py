@@ -39,6 +39,7 @@ def fill_stream(
     first_index: int = 0,
     on_checkpoint: ProgressCallback | None = None,
     memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
+    seam_frames: int | None = None,
 ) -> Iterator[NDArray[np.uint8]]:
     """Fill the holes of a stream of frames; yield finished frames in order.
 
@@ -74,6 +75,11 @@ def fill_stream(
         Bytes that the full-resolution frames held for one window may take;
         windows are shortened for large frames to stay within it (at 4K,
         about 20 frames for the default 512 MiB). None: no limit.
+    seam_frames : int or None
+        How many frames after a window boundary fade from a fill anchored to
+        the carried frames into the window's own fill (see
+        :func:`_anchored_blend`); at most the window's look-ahead. None: the
+        look-ahead; 0: no fade (the fill may jump at the boundary).
 
     Yields
     ------
@@ -116,7 +122,15 @@ def fill_stream(
         if passthrough:
             region, fills = None, [None] * passthrough
         else:
-            region, fills = _fill_window(engine, list(carried), list(pending), emit_count, max_side)
+            region = _window_region(list(pending), max_side)
+            fills = _fill_window(engine, list(carried), list(pending), emit_count, region)
+            fade = min(
+                settings.lookahead if seam_frames is None else seam_frames,
+                settings.lookahead,
+                emit_count,
+            )
+            if carried and fade > 0:
+                fills = _anchored_blend(engine, list(carried), list(pending), fills, fade, region)
         for fill in fills:
             original, hole = pending.popleft()
             finished_frame = original
@@ -155,22 +169,29 @@ def _leading_empty(pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]], 
     return count
 
 
+def _window_region(
+    pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]], max_side: int | None
+) -> Region:
+    """The working region of a window: around every pending hole (context has none)."""
+    region = working_region([h for _, h in pending], max_side=max_side)
+    assert region is not None  # callers only fill windows that have a hole
+    return region
+
+
 def _fill_window(
     engine: Engine,
     context: list[NDArray[np.uint8]],
     pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]],
     emit_count: int,
-    max_side: int | None,
-) -> tuple[Region, list[NDArray[np.uint8]]]:
-    """Run the engine on context + pending frames, cropped to the holes' region.
+    region: Region,
+) -> list[NDArray[np.uint8]]:
+    """Run the engine on context + pending frames, cropped to ``region``.
 
-    Returns the region and the filled crops of the first ``emit_count``
-    pending frames. Only crops are stacked: full frames are never copied, so
-    a small mask on a 4K video costs little more than on a small one.
+    Returns the filled crops of the first ``emit_count`` pending frames.
+    Only crops are stacked: full frames are never copied, so a small mask on
+    a 4K video costs little more than on a small one.
     """
     holes = [np.zeros(pending[0][1].shape, bool)] * len(context) + [h for _, h in pending]
-    region = working_region(holes, max_side=max_side)
-    assert region is not None  # callers only fill windows that have a hole
     crop_frames = np.stack([f[region.slices] for f in context + [f for f, _ in pending]])
     crop_holes = np.stack([h[region.slices] for h in holes])
     if region.scale == 1.0:
@@ -179,7 +200,42 @@ def _fill_window(
         small_frames, small_holes = _downscale(crop_frames, crop_holes, region.working_size)
         filled = _upscale(engine.fill_window(small_frames, small_holes), crop_frames.shape[1:3])
     first = len(context)
-    return region, list(filled[first : first + emit_count])
+    return list(filled[first : first + emit_count])
+
+
+def _anchored_blend(
+    engine: Engine,
+    context: list[NDArray[np.uint8]],
+    pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]],
+    fills: list[NDArray[np.uint8]],
+    fade: int,
+    region: Region,
+) -> list[NDArray[np.uint8]]:
+    """Fade the first ``fade`` fills of a window in from a fill anchored to its context.
+
+    The jump at a boundary comes from what the two windows can see: the
+    previous window filled its last frame from sources up to its look-ahead,
+    this one fills the next frame from sources up to its own end, so content
+    revealed in between appears at once. A second, short run over the
+    context and only the next ``fade`` frames sees what the previous window
+    saw (the carried frames stand in for its past), so its fill continues
+    the carried one; blending from it into the window's own fill spreads the
+    jump over ``fade + 1`` steps.
+
+    The anchor is computed from the carried frames and pending frames only,
+    never from state of the previous window, so a run resumed at a
+    checkpoint (which passes just the carried frames) gives the same bytes.
+    """
+    anchors = _fill_window(engine, context, pending[:fade], fade, region)
+    blended = list(fills)
+    for index in range(fade):
+        # Linear in frames: step j of fade takes j / (fade + 1) of the window's own fill.
+        own = (index + 1) / (fade + 1)
+        mix = (1.0 - own) * anchors[index].astype(np.float32) + own * fills[index].astype(
+            np.float32
+        )
+        blended[index] = np.clip(mix + 0.5, 0, 255).astype(np.uint8)
+    return blended
 
 
 def _downscale(

@@ -14,6 +14,14 @@ A window is three runs of frames::
 * *look-ahead*: later frames used only as sources, so background revealed a
   little later can fill the hole now; they are finished by the next window.
 
+Carrying finished frames alone does not stop the jump: the next window sees
+further ahead than the previous one did, so background it reveals appears at
+once. The orchestrator therefore fades the first ``lookahead`` frames of a
+window in from a second, short run over the context and those frames only
+(which sees what the previous window saw); that costs about
+``(context + lookahead) / (length - context - lookahead)`` more engine work
+and depends on nothing but the carried frames, so resume stays exact.
+
 Longer windows let content travel further in time and cost more memory;
 more context and look-ahead smooth the boundary and cost repeated work
 (each frame is processed about ``length / (length - context - lookahead)``
