@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
-from vidfill.propagate.distant import distant_candidates, homography_chain, shot_ids
+from vidfill.propagate.distant import (
+    FeatureCache,
+    distant_candidates,
+    homography_chain,
+    match_homography,
+    shot_ids,
+)
 
 
 def _shift(dx: float) -> np.ndarray:
@@ -60,3 +67,40 @@ def test_compact_candidates_cover_the_wanted_pixels_only() -> None:
     np.testing.assert_array_equal(compact.x, full.x[rows])
     np.testing.assert_array_equal(compact.distance, full.distance[rows])
     assert not full.found[~wanted[3]].any()
+
+
+def test_feature_matching_recovers_a_shift_between_two_frames() -> None:
+    rng = np.random.default_rng(5)
+    scene = cv2.GaussianBlur(rng.integers(0, 256, (140, 220), dtype=np.uint8), (3, 3), 0)
+    first = np.ascontiguousarray(scene[10:130, 10:190])
+    second = np.ascontiguousarray(scene[16:136, 3:183])  # content moves by (+7, -6)
+    matrix = match_homography(first, second)
+    assert matrix is not None
+    mapped = cv2.perspectiveTransform(np.float64([[[90.0, 60.0]]]), matrix)[0, 0]
+    np.testing.assert_allclose(mapped, [97.0, 54.0], atol=0.5)
+
+
+def test_a_drifted_chain_is_replaced_by_a_feature_match() -> None:
+    # Frame 1 shows the scene 6 px to the right of frame 0; the chain claims no motion (drift),
+    # so only the feature match can map frame 1's hole onto frame 0's pixels.
+    rng = np.random.default_rng(9)
+    scene = cv2.GaussianBlur(rng.integers(0, 256, (120, 200), dtype=np.uint8), (3, 3), 0)
+    grey = np.stack([scene[10:110, 10:170], scene[10:110, 4:164]])
+    frames = np.repeat(grey[..., None], 3, axis=-1)
+    hole = np.zeros((100, 160), bool)
+    hole[40:60, 70:90] = True
+    sources = np.stack([np.ones_like(hole), ~hole])
+    ys, xs = np.nonzero(cv2.dilate(hole.astype(np.uint8), np.ones((7, 7), np.uint8)) > 0)
+    tracked = [(np.zeros(0, np.intp), np.zeros(0, np.intp)), (ys, xs)]
+    wanted = [np.zeros(0, bool), hole[ys, xs]]
+    ring = ~hole[ys, xs]
+    rings = [(ys[:0], xs[:0]), (ys[ring], xs[ring])]
+    chain = [np.eye(3), np.eye(3)]
+    kwargs = dict(frames=frames, rings=rings, stride=1, compact=True)
+    assert distant_candidates(sources, tracked, wanted, chain, **kwargs)[1].found.sum() == 0
+    matcher = FeatureCache(frames, sources)
+    cand = distant_candidates(sources, tracked, wanted, chain, matcher=matcher, **kwargs)[1]
+    assert cand.found.all()
+    hy, hx = ys[~ring], xs[~ring]
+    np.testing.assert_allclose(cand.x, hx - 6, atol=0.5)
+    np.testing.assert_allclose(cand.y, hy, atol=0.5)

@@ -41,7 +41,12 @@ from vidfill.flow.complete import (
     is_static,
 )
 from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_masks, to_grey
-from vidfill.propagate.distant import distant_candidates, homography_chain, shot_ids
+from vidfill.propagate.distant import (
+    FeatureCache,
+    distant_candidates,
+    homography_chain,
+    shot_ids,
+)
 from vidfill.propagate.local import Candidates, CandidateSet, Motion, propagate
 
 #: Threads for per-frame and per-pair work (the target machine has 2 cores).
@@ -128,6 +133,11 @@ class FlowEngine:
         hole) gets no keyframe.
     distant : bool
         Look up pixels with no local candidate in distant frames.
+    match_features : bool
+        Where the chain of pairwise homographies has drifted (fails the ring
+        test), align the distant frame by ORB feature matching instead. Off by
+        default: on 9 shared clips (60 frames, blob masks) it changed mean PSNR
+        by +0.01 dB and made the engine several times slower.
     ring_error : float
         A distant frame is used only where the homography maps the ring
         around the hole onto colours within this mean error (grey levels).
@@ -164,6 +174,7 @@ class FlowEngine:
         max_rounds: int = 4,
         min_missing: int = 24,
         distant: bool = True,
+        match_features: bool = False,
         ring_error: float = 10.0,
         blend_factor: int = 4,
         spatial: str = "harmonic",
@@ -181,6 +192,7 @@ class FlowEngine:
         self.max_rounds = int(max_rounds)
         self.min_missing = int(min_missing)
         self.distant = bool(distant)
+        self.match_features = bool(match_features)
         self.ring_error = float(ring_error)
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
@@ -437,6 +449,7 @@ class FlowEngine:
             rings=rings,
             max_ring_error=self.ring_error,
             compact=True,
+            matcher=FeatureCache(self._work, sources) if self.match_features else None,
         )
         # Kept for the pixels a distant frame showed only: most wanted pixels
         # are never seen, and a frame's candidates live until it is finished.

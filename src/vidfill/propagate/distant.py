@@ -13,6 +13,8 @@ Homographies come from the per-pair fits the flow stage already made
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 from numpy.typing import NDArray
@@ -60,6 +62,48 @@ def shot_ids(pairs: list[NDArray[np.float64] | None], cuts: NDArray[np.bool_]) -
     return ids
 
 
+@dataclass
+class Features:
+    """ORB keypoints (x, y) and their binary descriptors, of one frame."""
+
+    points: NDArray[np.float32]
+    descriptors: NDArray[np.uint8] | None
+
+
+#: Fewest RANSAC inliers for a feature-matched homography to be trusted.
+MIN_INLIERS = 12
+
+
+def orb_features(
+    grey: NDArray[np.uint8], hole: NDArray[np.bool_] | None = None, *, features: int = 800
+) -> Features:
+    """ORB features of a grey frame, none on ``hole`` pixels (they show the removed object)."""
+    keep = None if hole is None else (~hole).astype(np.uint8) * 255
+    keypoints, descriptors = cv2.ORB_create(features).detectAndCompute(grey, keep)
+    points = np.float32([k.pt for k in keypoints]).reshape(-1, 2)
+    return Features(points, descriptors)
+
+
+def match_features(a: Features, b: Features) -> NDArray[np.float64] | None:
+    """Homography from frame a to frame b by cross-checked matching and RANSAC.
+
+    Returns None when fewer than :data:`MIN_INLIERS` matches agree.
+    """
+    if a.descriptors is None or b.descriptors is None:
+        return None
+    if min(len(a.points), len(b.points)) < MIN_INLIERS:
+        return None
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(a.descriptors, b.descriptors)
+    if len(matches) < MIN_INLIERS:
+        return None
+    src = a.points[[m.queryIdx for m in matches]]
+    dst = b.points[[m.trainIdx for m in matches]]
+    matrix, inliers = cv2.findHomography(src, dst, cv2.RANSAC, 2.0)
+    if matrix is None or inliers is None or inliers.sum() < MIN_INLIERS:
+        return None
+    return matrix
+
+
 def match_homography(
     grey_a: NDArray[np.uint8],
     grey_b: NDArray[np.uint8],
@@ -73,22 +117,36 @@ def match_homography(
     ``mask_a`` / ``mask_b`` mark pixels (holes) where no feature may lie.
     Returns None when fewer than 12 matches survive.
     """
-    orb = cv2.ORB_create(features)
-    keep_a = None if mask_a is None else (~mask_a).astype(np.uint8) * 255
-    keep_b = None if mask_b is None else (~mask_b).astype(np.uint8) * 255
-    kp_a, des_a = orb.detectAndCompute(grey_a, keep_a)
-    kp_b, des_b = orb.detectAndCompute(grey_b, keep_b)
-    if des_a is None or des_b is None or len(kp_a) < 12 or len(kp_b) < 12:
-        return None
-    matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(des_a, des_b)
-    if len(matches) < 12:
-        return None
-    src = np.float32([kp_a[m.queryIdx].pt for m in matches])
-    dst = np.float32([kp_b[m.trainIdx].pt for m in matches])
-    matrix, inliers = cv2.findHomography(src, dst, cv2.RANSAC, 2.0)
-    if matrix is None or inliers is None or inliers.sum() < 12:
-        return None
-    return matrix
+    return match_features(
+        orb_features(grey_a, mask_a, features=features),
+        orb_features(grey_b, mask_b, features=features),
+    )
+
+
+class FeatureCache:
+    """ORB features of a window's frames, computed on first use.
+
+    Parameters
+    ----------
+    frames : uint8 (T, H, W, 3)
+    sources : bool (T, H, W)
+        Where features may lie (known pixels away from holes).
+    """
+
+    def __init__(self, frames: NDArray[np.uint8], sources: NDArray[np.bool_]) -> None:
+        self._frames = frames
+        self._sources = sources
+        self._features: dict[int, Features] = {}
+
+    def __call__(self, t: int) -> Features:
+        if t not in self._features:
+            grey = cv2.cvtColor(self._frames[t], cv2.COLOR_RGB2GRAY)
+            self._features[t] = orb_features(grey, ~self._sources[t])
+        return self._features[t]
+
+    def homography(self, t: int, k: int) -> NDArray[np.float64] | None:
+        """Frame t to frame k, by feature matching."""
+        return match_features(self(t), self(k))
 
 
 def distant_candidates(
@@ -105,6 +163,7 @@ def distant_candidates(
     nearest: int = 8,
     error: float = 1.0,
     compact: bool = False,
+    matcher: FeatureCache | None = None,
 ) -> list[Candidates | None]:
     """For the ``wanted`` tracked pixels, the nearest keyframe that shows them.
 
@@ -139,6 +198,11 @@ def distant_candidates(
         ``np.flatnonzero(wanted[t])``, instead of for every tracked pixel:
         the neighbour sweeps usually find most pixels, and a full-length set
         per frame would hold state for pixels that never ask.
+    matcher : FeatureCache, optional
+        Where the chained homography fails the ring test, the pair is aligned
+        again by matching features between the two frames directly (a chain
+        of pairwise fits drifts over many frames; a direct match does not)
+        and used if that passes the test.
 
     Returns
     -------
@@ -172,12 +236,14 @@ def distant_candidates(
         for k in order:
             if len(pending) == 0:
                 break
-            matrix = np.linalg.inv(chain[k]) @ chain[t]
-            if (
-                frames is not None
-                and rings is not None
-                and not _aligned(frames, sources, rings[t], t, int(k), matrix, max_ring_error)
-            ):
+            chained = np.linalg.inv(chain[k]) @ chain[t]
+            if frames is None or rings is None:
+                matrix = chained
+            else:
+                matrix = _checked(
+                    frames, sources, rings[t], t, int(k), chained, max_ring_error, matcher
+                )
+            if matrix is None:
                 continue
             mapped = cv2.perspectiveTransform(points[None], matrix)[0]
             mx, my = mapped[:, 0], mapped[:, 1]
@@ -195,6 +261,27 @@ def distant_candidates(
             points = points[~hit]
         out[t] = cand
     return out
+
+
+def _checked(
+    frames: NDArray[np.uint8],
+    sources: NDArray[np.bool_],
+    ring: tuple[NDArray[np.intp], NDArray[np.intp]],
+    t: int,
+    k: int,
+    matrix: NDArray[np.float64],
+    max_error: float,
+    matcher: FeatureCache | None,
+) -> NDArray[np.float64] | None:
+    """``matrix`` if it aligns t's ring with k, else a feature-matched one that does, else None."""
+    if _aligned(frames, sources, ring, t, k, matrix, max_error):
+        return matrix
+    if matcher is None:
+        return None
+    matched = matcher.homography(t, k)
+    if matched is not None and _aligned(frames, sources, ring, t, k, matched, max_error):
+        return matched
+    return None
 
 
 def _aligned(
