@@ -7,7 +7,7 @@ import pytest
 
 from tests.masks.synthetic import iou, moving_object_clip
 from vidfill.errors import MaskError
-from vidfill.masks.track import Track, box_to_mask, track_box
+from vidfill.masks.track import HybridTracker, Track, box_to_mask, track_box
 
 
 @pytest.mark.parametrize("method", ["hybrid", "csrt", "points"])
@@ -88,3 +88,34 @@ def test_following_the_shape_grows_boxes_to_hold_the_object() -> None:
     mask = shaped.support_mask(at, frames[0].shape[:2])
     assert mask is not None and mask.sum() == truth[at][2] * truth[at][3]
     assert plain.support_mask(at, frames[0].shape[:2]) is None
+
+
+class _Fixed:
+    """A stand-in tracker that always answers the same box."""
+
+    def __init__(self, box: tuple[float, ...], confidence: float) -> None:
+        self.box, self.confidence = box, confidence
+        self.restarted: tuple[float, ...] | None = None
+
+    def step(self, prev: np.ndarray, nxt: np.ndarray, box: tuple[float, ...]) -> tuple:
+        return self.box, self.confidence
+
+    def restart(self, gray: np.ndarray, box: tuple[float, ...]) -> None:
+        self.restarted = box
+
+
+@pytest.mark.parametrize(("csrt_x", "winner"), [(56.0, "csrt"), (100.0, "points")])
+def test_hybrid_refuses_a_far_csrt_jump(csrt_x: float, winner: str) -> None:
+    # The frame is bright where CSRT's box lands, so CSRT looks more like the object
+    # (bright on the first frame); it wins a disagreement only when it moved little.
+    gray = np.zeros((120, 200), np.uint8)
+    gray[:, 55:] = 200
+    box = (50.0, 40.0, 30.0, 30.0)
+    tracker = HybridTracker()
+    tracker.points = _Fixed((20.0, 40.0, 30.0, 30.0), 1.0)  # type: ignore[assignment]
+    tracker.csrt = _Fixed((csrt_x, 40.0, 30.0, 30.0), 1.0)  # type: ignore[assignment]
+    first = gray.copy()
+    first[:, :] = 200
+    moved, _ = tracker.step(first, gray, box)
+    assert moved[0] == (csrt_x if winner == "csrt" else 20.0)
+    assert (tracker.csrt.restarted is None) == (winner == "csrt")  # type: ignore[attr-defined]

@@ -52,6 +52,10 @@ VISIBLE_SHARE = 0.25
 GONE_SHARE = 0.5
 # The hybrid tracker restarts CSRT when its box and the fused box overlap less.
 RESTART_IOU = 0.8
+# When the trackers disagree, CSRT may win only if its box moved less than this share
+# of the box size in one frame: larger jumps were CSRT latching on to an occluder
+# (the tree trunk in front of the rider of DAVIS bmx-trees).
+JUMP_SHARE = 0.3
 # Tracking works on frames no larger than this (longest side): LK and CSRT are
 # accurate enough at this size and the stored grey frames stay small.
 WORK_SIDE = 480
@@ -355,7 +359,11 @@ class HybridTracker:
         if confidence <= 0.0:
             return by_csrt, 0.5
         if found <= 0.0 or box_iou(by_points, by_csrt) < 0.5:
-            if found > 0.0 and self._likeness(nxt, by_csrt) > self._likeness(nxt, by_points):
+            if (
+                found > 0.0
+                and _jump(box, by_csrt) < JUMP_SHARE
+                and self._likeness(nxt, by_csrt) > self._likeness(nxt, by_points)
+            ):
                 return by_csrt, 0.5 * confidence
             # CSRT went astray (stuck on background texture): restart it on the points.
             self.csrt.restart(nxt, by_points)
@@ -369,6 +377,13 @@ class HybridTracker:
         if box_iou(fused, by_csrt) < RESTART_IOU:
             self.csrt.restart(nxt, fused)
         return fused, confidence
+
+
+def _jump(before: FloatBox, after: FloatBox) -> float:
+    """How far the box centre moved, as a share of the box's larger side."""
+    dx = after[0] + after[2] / 2 - before[0] - before[2] / 2
+    dy = after[1] + after[3] / 2 - before[1] - before[3] / 2
+    return float(np.hypot(dx, dy)) / max(before[2], before[3], 1e-9)
 
 
 def _make_tracker(method: str) -> PointTracker | OpenCVTracker | HybridTracker:
