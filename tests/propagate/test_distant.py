@@ -10,6 +10,7 @@ from vidfill.propagate.distant import (
     distant_candidates,
     homography_chain,
     match_homography,
+    off_camera,
     shot_ids,
 )
 
@@ -104,3 +105,17 @@ def test_a_drifted_chain_is_replaced_by_a_feature_match() -> None:
     hy, hx = ys[~ring], xs[~ring]
     np.testing.assert_allclose(cand.x, hx - 6, atol=0.5)
     np.testing.assert_allclose(cand.y, hy, atol=0.5)
+
+
+def test_off_camera_flags_only_what_moves_unlike_the_camera() -> None:
+    # A pan of 3 px right with a 10x10 object moving 3 px left instead.
+    flow = np.zeros((40, 60, 2), np.float32)
+    flow[..., 0] = 3.0
+    flow[10:20, 30:40, 0] = -3.0
+    moving = off_camera(flow, _shift(3.0), threshold=1.0)
+    expected = np.zeros((40, 60), bool)
+    expected[10:20, 30:40] = True
+    np.testing.assert_array_equal(moving, expected)
+    # Judged against a still camera instead, the whole pan would move.
+    assert off_camera(flow, np.eye(3), threshold=1.0).all()
+    assert not off_camera(flow, None, threshold=1.0).any()

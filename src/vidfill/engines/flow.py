@@ -45,6 +45,7 @@ from vidfill.propagate.distant import (
     FeatureCache,
     distant_candidates,
     homography_chain,
+    off_camera,
     shot_ids,
 )
 from vidfill.propagate.local import Candidates, CandidateSet, Motion, propagate
@@ -138,6 +139,11 @@ class FlowEngine:
         test), align the distant frame by ORB feature matching instead. Off by
         default: on 9 shared clips (60 frames, blob masks) it changed mean PSNR
         by +0.01 dB and made the engine several times slower.
+    still_threshold : float
+        A distant frame's pixel is copied only if its flow agrees with the
+        camera's homography within this many working pixels: people and
+        cars that moved meanwhile are not where the homography puts them.
+        0 turns the test off.
     ring_error : float
         A distant frame is used only where the homography maps the ring
         around the hole onto colours within this mean error (grey levels).
@@ -175,6 +181,7 @@ class FlowEngine:
         min_missing: int = 24,
         distant: bool = True,
         match_features: bool = False,
+        still_threshold: float = 3.0,
         ring_error: float = 10.0,
         blend_factor: int = 4,
         spatial: str = "harmonic",
@@ -193,12 +200,14 @@ class FlowEngine:
         self.min_missing = int(min_missing)
         self.distant = bool(distant)
         self.match_features = bool(match_features)
+        self.still_threshold = float(still_threshold)
         self.ring_error = float(ring_error)
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
         # Set during fill_window only: the working frames, and per frame which
         # tracked pixels lie on the ring around the hole.
         self._work: NDArray[np.uint8] | None = None
+        self._moving: NDArray[np.bool_] | None = None
         self._ring_rows: list[NDArray[np.bool_]] = []
         #: Figures of the last window, for benchmarks and debugging.
         self.last_stats: dict[str, float] = {}
@@ -211,8 +220,10 @@ class FlowEngine:
 
     def estimate_motion(
         self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]
-    ) -> tuple[Motion, list[NDArray[np.float64] | None], NDArray[np.bool_]]:
-        """Completed flow and cuts, each pair's forward homography, and foreign motion.
+    ) -> tuple[
+        Motion, list[NDArray[np.float64] | None], NDArray[np.bool_], NDArray[np.bool_] | None
+    ]:
+        """Completed flow and cuts, each pair's forward homography, foreign motion, movers.
 
         Returns
         -------
@@ -222,6 +233,10 @@ class FlowEngine:
         foreign : ndarray of bool, shape (T, H, W)
             Pixels near a hole that move unlike the camera (the bled-over or
             moving surroundings the flow mask grew over), at working size.
+        moving : ndarray of bool, shape (T, H, W), or None
+            Pixels anywhere in the frame whose flow departs from the camera's
+            (see :func:`off_camera`), at working size; None when distant
+            frames are off or the test is.
         """
         count, height, width = holes.shape
         # Small frames: a 320 px flow grid is as good as full size (measured
@@ -237,6 +252,9 @@ class FlowEngine:
         self._tick("cpu_flow", clock)
         clock = time.process_time()
         foreign_small = np.zeros(grey.shape, bool)
+        find_movers = self.distant and self.still_threshold > 0 and count > 1
+        moving_small = np.zeros(grey.shape, bool) if find_movers else None
+        mover_threshold = self.still_threshold * scale
 
         def complete_pair(t: int) -> NDArray[np.float64] | None:
             # Both frames' holes: DIS bleeds a hole's content into the flow
@@ -245,6 +263,11 @@ class FlowEngine:
             both = small_holes[t] | small_holes[t + 1]
             forward[t], matrix, grown_fwd = self._complete(forward[t], both, scale)
             backward[t], _, grown_bwd = self._complete(backward[t], both, scale)
+            if moving_small is not None:
+                moving_small[t] = off_camera(forward[t], matrix, mover_threshold)
+                if t == len(forward) - 1 and matrix is not None:
+                    inverse = np.linalg.inv(matrix)
+                    moving_small[t + 1] = off_camera(backward[t], inverse, mover_threshold)
             return matrix, grown_fwd, grown_bwd
 
         # OpenCV, SciPy's solver and most NumPy kernels release the GIL.
@@ -256,18 +279,14 @@ class FlowEngine:
             foreign_small[t + 1] |= grown_bwd
             homographies.append(_rescale_homography(matrix, scale))
         self._tick("cpu_complete", clock)
-        if scale == 1.0:
-            foreign = foreign_small
-        else:
-            # Filled frame by frame: a list of frames plus their stack would
-            # hold the full-size mask twice.
-            foreign = np.empty(holes.shape, bool)
-            for t, m in enumerate(foreign_small):
-                big = cv2.resize(
-                    m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST
-                )
-                np.greater(big, 0, out=foreign[t])
-        return Motion(forward, backward, cuts, scale), homographies, foreign
+        foreign = _to_working(foreign_small, (height, width))
+        moving = None
+        if moving_small is not None:
+            # Flow blurs an object's outline over a few pixels.
+            moving = _to_working(moving_small, (height, width))
+            for t in range(count):
+                moving[t] = _dilate(moving[t], 2)
+        return Motion(forward, backward, cuts, scale), homographies, foreign, moving
 
     def _complete(
         self, flow: NDArray[np.float32], hole: NDArray[np.bool_], scale: float
@@ -325,7 +344,8 @@ class FlowEngine:
             out[0] = self._spatial(frames[0], holes[0], ~holes[0])
             return out
         self.last_stats = {}
-        motion, homographies, foreign = self.estimate_motion(frames, holes)
+        motion, homographies, foreign, moving = self.estimate_motion(frames, holes)
+        self._moving = moving
         ring_width = max(self.blend_factor, 1) + 1
         has_hole = holes.any(axis=(1, 2))
         # Pixels moving unlike the camera next to a hole are a moving object
@@ -414,6 +434,7 @@ class FlowEngine:
         # Not held between windows: the pipeline keeps the result, and
         # these would outlive it into the next window's peak.
         self._work = None
+        self._moving = None
         self._ring_rows = []
         return work
 
@@ -435,6 +456,8 @@ class FlowEngine:
         if chain is None:
             return [None] * count
         wanted = [~(future[t].found | past[t].found) for t in range(count)]
+        if self._moving is not None:
+            sources = sources & ~self._moving
         rings = []
         for t, (ys, xs) in enumerate(tracked):
             keep = self._ring_rows[t] & sources[t, ys, xs]
@@ -522,6 +545,20 @@ class FlowEngine:
         if missing.any():
             image = self._spatial(image, missing, ~missing & (sources[t] | hole))
         return image
+
+
+def _to_working(masks: NDArray[np.bool_], size: tuple[int, int]) -> NDArray[np.bool_]:
+    """Masks on the flow grid, resized (nearest) to the working ``size``."""
+    height, width = size
+    if masks.shape[1:] == size:
+        return masks
+    # Filled frame by frame: a list of frames plus their stack would hold
+    # the full-size mask twice.
+    out = np.empty((len(masks), height, width), bool)
+    for t, m in enumerate(masks):
+        big = cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
+        np.greater(big, 0, out=out[t])
+    return out
 
 
 def _rescale_homography(

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from vidfill.flow.complete import homography_flow
 from vidfill.propagate.local import Candidates
 
 
@@ -60,6 +61,23 @@ def shot_ids(pairs: list[NDArray[np.float64] | None], cuts: NDArray[np.bool_]) -
     for t, matrix in enumerate(pairs):
         ids[t + 1] = ids[t] + int(bool(cuts[t]) or matrix is None)
     return ids
+
+
+def off_camera(
+    flow: NDArray[np.float32], matrix: NDArray[np.float64] | None, threshold: float
+) -> NDArray[np.bool_]:
+    """Pixels whose flow departs from the camera's homography by more than ``threshold`` px.
+
+    A homography aligns the background of a distant frame, not the people and
+    cars that moved meanwhile: a pixel of frame k that moves unlike the
+    camera is most likely such an object, and copying it into frame t's hole
+    pastes it where it never was (a ghost). Compared per component (max of
+    |du|, |dv|). With no homography every pixel is trusted.
+    """
+    if matrix is None:
+        return np.zeros(flow.shape[:2], bool)
+    camera = homography_flow(matrix, flow.shape[:2])
+    return np.abs(flow - camera).max(axis=-1) > threshold
 
 
 @dataclass
