@@ -127,3 +127,23 @@ def test_extra_sources_and_initial_guess() -> None:
 def test_bad_shapes_raise() -> None:
     with pytest.raises(ValueError):
         fill_patch(np.zeros((10, 10, 3), np.uint8), np.zeros((10, 11), bool))
+
+
+def test_guide_steers_the_layout_and_texture_is_kept(rng: np.random.Generator) -> None:
+    # Left half dark noise, right half bright noise; the hole straddles the edge.
+    image = np.empty((60, 100, 3), np.uint8)
+    image[:, :50] = rng.integers(40, 80, (60, 50, 1), dtype=np.uint8)
+    image[:, 50:] = rng.integers(180, 220, (60, 50, 1), dtype=np.uint8)
+    hole = _box(image.shape[:2], 20, 40, 38, 62)
+    noise_std = float(image[:, :50].std())
+
+    out = fill_patch(image, hole).astype(float)
+    # The default (membrane) guide keeps the edge where the context puts it ...
+    left, right = out[20:40, 38:47], out[20:40, 53:62]
+    assert left.mean() < 100 and right.mean() > 160
+    # ... and the sides are copied texture, not a flat average.
+    assert left.std() > 0.6 * noise_std and right.std() > 0.6 * noise_std
+
+    dark = fill_patch(image, hole, guide=np.full(image.shape, 60.0, np.float32))[hole]
+    bright = fill_patch(image, hole, guide=np.full(image.shape, 200.0, np.float32))[hole]
+    assert dark.mean() < 100 < 150 < bright.mean()

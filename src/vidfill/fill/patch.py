@@ -15,7 +15,15 @@ of other frames), in the way of Wexler, Shechtman and Irani and of Newson et al.
   to the colour, so a textured area is matched by textured patches and the fill
   does not drift towards flat, blurry averages;
 * at the finest level each hole pixel takes its colour from the single best
-  patch covering it, which keeps the result as sharp as its sources.
+  patch covering it, which keeps the result as sharp as its sources;
+* structure first: a smooth membrane (harmonic) fill of the hole, low-passed,
+  is a guide that every candidate patch is also compared with (at its centre,
+  against the source's own low-pass). Unguided, a patch that continues the
+  texture but has the wrong mean colour or sits on the wrong side of an edge
+  (grass for river, legs for a fence) wins as easily as the right one, and
+  each such error costs more PSNR than blur does; guided, the fill keeps the
+  membrane's colour layout and adds the sources' texture on top (Hertzmann
+  et al.'s image analogies use the same kind of guide channel).
 
 The heavy loops run under numba (``cache=True``: the JIT cost is paid once per
 machine); everything else is NumPy/OpenCV.
@@ -23,6 +31,7 @@ machine); everything else is NumPy/OpenCV.
 References
 ----------
 Y. Wexler, E. Shechtman, M. Irani, "Space-time completion of video", PAMI 2007.
+A. Hertzmann et al., "Image analogies", SIGGRAPH 2001.
 C. Barnes et al., "PatchMatch", SIGGRAPH 2009.
 A. Newson et al., "Video inpainting of complex scenes", SIAM J. Imaging Sci. 2014.
 """
@@ -37,6 +46,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from vidfill.fill.spatial import fill_telea
+from vidfill.flow.complete import harmonic_fill
 
 __all__ = ["fill_patch"]
 
@@ -57,15 +67,17 @@ def _rand(state: int) -> int:
 
 
 @njit(cache=True)
-def _patch_dist(feat, ty, tx, sy, sx, r, h, w, best):
+def _patch_dist(feat, ty, tx, sy, sx, r, h, w, best, nd):
     """Squared distance between the target patch at (ty, tx) and the source at (sy, sx).
 
-    Target pixels outside the image (rows >= h belong to extra sources) are
-    skipped, so holes on the border are matched on their visible part. Stops
-    early once the partial sum exceeds ``best``.
+    Channels ``< nd`` are compared at every pixel of the patch; the rest (the
+    low-frequency guide) only at the centre, weighted by the patch area, so
+    the guide steers a patch's mean colour without asking its texture to be
+    as smooth as the guide. Target pixels outside the image (rows >= h belong
+    to extra sources) are skipped, so holes on the border are matched on
+    their visible part. Stops early once the partial sum exceeds ``best``.
     """
-    nc = feat.shape[2]
-    d = 0.0
+    d = _centre_dist(feat, ty, tx, sy, sx, r, nd)
     for dy in range(-r, r + 1):
         y = ty + dy
         if y < 0 or y >= h:
@@ -74,7 +86,7 @@ def _patch_dist(feat, ty, tx, sy, sx, r, h, w, best):
             x = tx + dx
             if x < 0 or x >= w:
                 continue
-            for c in range(nc):
+            for c in range(nd):
                 diff = feat[y, x, c] - feat[sy + dy, sx + dx, c]
                 d += diff * diff
         if d >= best:
@@ -83,13 +95,23 @@ def _patch_dist(feat, ty, tx, sy, sx, r, h, w, best):
 
 
 @njit(cache=True)
-def _all_dists(feat, tys, txs, sys_, sxs, dist, r, h, w):
-    for k in range(tys.shape[0]):
-        dist[k] = _patch_dist(feat, tys[k], txs[k], sys_[k], sxs[k], r, h, w, np.inf)
+def _centre_dist(feat, ty, tx, sy, sx, r, nd):
+    """Area-weighted squared difference of channels ``>= nd`` at the patch centres."""
+    d = 0.0
+    for c in range(nd, feat.shape[2]):
+        diff = feat[ty, tx, c] - feat[sy, sx, c]
+        d += diff * diff
+    return d * (2 * r + 1) * (2 * r + 1)
 
 
 @njit(cache=True)
-def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w, n_iter, seed):
+def _all_dists(feat, tys, txs, sys_, sxs, dist, r, h, w, nd):
+    for k in range(tys.shape[0]):
+        dist[k] = _patch_dist(feat, tys[k], txs[k], sys_[k], sxs[k], r, h, w, np.inf, nd)
+
+
+@njit(cache=True)
+def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w, n_iter, seed, nd):
     """Improve the nearest-neighbour field in place by PatchMatch.
 
     ``valid[y, x]`` says whether a source patch may be centred at (y, x) of the
@@ -126,7 +148,7 @@ def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w,
                     continue
                 if cy == by and cx == bx:
                     continue
-                d = _patch_dist(feat, ty, tx, cy, cx, r, h, w, best)
+                d = _patch_dist(feat, ty, tx, cy, cx, r, h, w, best, nd)
                 if d < best:
                     best = d
                     by = cy
@@ -141,7 +163,7 @@ def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w,
                 state = _rand(state)
                 cy = vys[cand]
                 cx = vxs[cand]
-                d = _patch_dist(feat, ty, tx, cy, cx, r, h, w, best)
+                d = _patch_dist(feat, ty, tx, cy, cx, r, h, w, best, nd)
                 if d < best:
                     best = d
                     by = cy
@@ -155,7 +177,7 @@ def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w,
                 rad //= 2
                 if cy < 0 or cy >= hc or cx < 0 or cx >= wc or not valid[cy, cx]:
                     continue
-                d = _patch_dist(feat, ty, tx, cy, cx, r, h, w, best)
+                d = _patch_dist(feat, ty, tx, cy, cx, r, h, w, best, nd)
                 if d < best:
                     best = d
                     by = cy
@@ -166,23 +188,25 @@ def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w,
 
 
 @njit(cache=True)
-def _patch_dist_known(feat, conf, ty, tx, sy, sx, r, h, w, best):
-    """Like :func:`_patch_dist`, comparing only target pixels with ``conf`` set.
+def _patch_dist_known(feat, conf, ty, tx, sy, sx, r, h, w, best, nv, nd):
+    """Like :func:`_patch_dist`, comparing only what is known of the target.
 
     This is the partial patch comparison of the onion-peel initialisation:
-    pixels not yet filled must not vote for a match.
+    the values (channels ``< nv``) of pixels not yet filled must not vote for a
+    match, but their guide channels (``>= nv``, known everywhere) do.
+    Channels ``>= nd`` are compared at the centre only (see :func:`_patch_dist`).
     """
-    nc = feat.shape[2]
-    d = 0.0
+    d = _centre_dist(feat, ty, tx, sy, sx, r, nd)
     for dy in range(-r, r + 1):
         y = ty + dy
         if y < 0 or y >= h:
             continue
         for dx in range(-r, r + 1):
             x = tx + dx
-            if x < 0 or x >= w or conf[y, x] == 0:
+            if x < 0 or x >= w:
                 continue
-            for c in range(nc):
+            c0 = 0 if conf[y, x] != 0 else nv
+            for c in range(c0, nd):
                 diff = feat[y, x, c] - feat[sy + dy, sx + dx, c]
                 d += diff * diff
         if d >= best:
@@ -191,7 +215,7 @@ def _patch_dist_known(feat, conf, ty, tx, sy, sx, r, h, w, best):
 
 
 @njit(cache=True)
-def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_iter, seed):
+def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_iter, seed, nv, nd):
     """Fill one onion-peel layer: match each pixel's partial patch, copy its centre.
 
     ``msy, msx`` hold the match of every pixel filled so far (-1 where none),
@@ -200,17 +224,17 @@ def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_ite
     """
     n = lys.shape[0]
     hc, wc = valid.shape
-    nv = vys.shape[0]
+    n_valid = vys.shape[0]
     max_rad = max(hc, wc)
     dist = np.empty(n)
     state = _rand((seed * 48271 + n) & 0x7FFFFFFF)
     for k in range(n):
         state = _rand(state)
-        cand = state % nv
+        cand = state % n_valid
         msy[lys[k], lxs[k]] = vys[cand]
         msx[lys[k], lxs[k]] = vxs[cand]
         dist[k] = _patch_dist_known(
-            feat, conf, lys[k], lxs[k], vys[cand], vxs[cand], r, h, w, np.inf
+            feat, conf, lys[k], lxs[k], vys[cand], vxs[cand], r, h, w, np.inf, nv, nd
         )
     for it in range(n_iter):
         step = 1 if it % 2 == 0 else -1
@@ -231,7 +255,7 @@ def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_ite
                 cx = msx[ny, nx] + (tx - nx)
                 if cy < 0 or cy >= hc or cx < 0 or cx >= wc or not valid[cy, cx]:
                     continue
-                d = _patch_dist_known(feat, conf, ty, tx, cy, cx, r, h, w, best)
+                d = _patch_dist_known(feat, conf, ty, tx, cy, cx, r, h, w, best, nv, nd)
                 if d < best:
                     best = d
                     by = cy
@@ -247,7 +271,7 @@ def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_ite
                 rad //= 2
                 if cy < 0 or cy >= hc or cx < 0 or cx >= wc or not valid[cy, cx]:
                     continue
-                d = _patch_dist_known(feat, conf, ty, tx, cy, cx, r, h, w, best)
+                d = _patch_dist_known(feat, conf, ty, tx, cy, cx, r, h, w, best, nv, nd)
                 if d < best:
                     best = d
                     by = cy
@@ -255,23 +279,23 @@ def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_ite
             dist[k] = best
             msy[ty, tx] = by
             msx[ty, tx] = bx
-    nc = feat.shape[2]
     for k in range(n):
-        for c in range(nc):
+        for c in range(nv):
             feat[lys[k], lxs[k], c] = feat[msy[lys[k], lxs[k]], msx[lys[k], lxs[k]], c]
         conf[lys[k], lxs[k]] = 1
 
 
 @njit(cache=True)
-def _vote(feat, hys, hxs, tidx, sys_, sxs, wts, r, h, w, best_only):
+def _vote(feat, hys, hxs, tidx, sys_, sxs, wts, r, h, w, best_only, nv):
     """Re-estimate every hole pixel from the patches that cover it.
 
     With ``best_only`` a pixel copies the pixel of the single best covering
     patch (sharp, Newson's final step); otherwise it is the weighted mean of
     all covering patches (Wexler's vote, smooth but convergent). Source patches
-    never contain hole pixels, so writing in place is safe.
+    never contain hole pixels, so writing in place is safe. Only the first
+    ``nv`` channels (values) are voted; guide channels after them stay fixed.
     """
-    nc = feat.shape[2]
+    nc = nv
     acc = np.zeros(nc, dtype=np.float64)
     for i in range(hys.shape[0]):
         py = hys[i]
@@ -388,6 +412,8 @@ def _onion_init(
     valid: NDArray[np.bool_],
     r: int,
     seed: int,
+    nv: int,
+    nd: int,
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Newson's onion-peel initialisation of the coarsest level, in place.
 
@@ -414,7 +440,22 @@ def _onion_init(
             layer = remaining
         lys, lxs = (a.astype(np.int64) for a in np.nonzero(layer))
         _onion_layer(
-            canvas, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, 2, seed + 31 * layer_no
+            canvas,
+            conf,
+            valid,
+            lys,
+            lxs,
+            msy,
+            msx,
+            vys,
+            vxs,
+            r,
+            h,
+            w,
+            2,
+            seed + 31 * layer_no,
+            nv,
+            nd,
         )
         remaining &= ~layer
         layer_no += 1
@@ -422,7 +463,12 @@ def _onion_init(
 
 
 class _Level:
-    """One pyramid level: the canvas of target image plus extra sources."""
+    """One pyramid level: the canvas of target image plus extra sources.
+
+    Channels ``< nv`` of each feature image are values (colour, texture
+    features), known only outside the hole; the rest are guide channels,
+    known everywhere, hole included.
+    """
 
     def __init__(
         self,
@@ -430,7 +476,9 @@ class _Level:
         knowns: list[NDArray[np.bool_]],
         sources: list[NDArray[np.bool_]],
         hole: NDArray[np.bool_],
+        nv: int,
     ) -> None:
+        self.nv = nv
         self.feats = feats
         self.knowns = knowns
         self.sources = sources
@@ -439,11 +487,18 @@ class _Level:
         self.offsets = np.cumsum([0, *self.heights])[:-1]
 
     def down(self) -> _Level:
-        feats = [_down(f, k) for f, k in zip(self.feats, self.knowns, strict=True)]
+        nv = self.nv
+        feats = []
+        for f, k in zip(self.feats, self.knowns, strict=True):
+            vals = _down(np.ascontiguousarray(f[..., :nv]), k)
+            if f.shape[2] > nv:
+                guide = _down(np.ascontiguousarray(f[..., nv:]), np.ones_like(k))
+                vals = np.concatenate([vals, guide], axis=2)
+            feats.append(vals)
         knowns = [~_pool2(~k, "any") for k in self.knowns]
         sources = [_pool2(s, "all") for s in self.sources]
         hole = _pool2(self.hole, "any")
-        return _Level(feats, knowns, sources, hole)
+        return _Level(feats, knowns, sources, hole, nv)
 
 
 # --------------------------------------------------------------------------
@@ -463,6 +518,8 @@ def _solve_level(
     pm_iters: int,
     seed: int,
     best_final: bool,
+    nv: int,
+    nd: int,
     vote_first: bool = False,
     tol: float = 0.5,
 ) -> None:
@@ -473,7 +530,7 @@ def _solve_level(
         # Rebuild the hole from the upsampled field before searching: it puts
         # fine detail where the coarse level decided the layout, whereas a
         # blurry upsampled image would attract blurry matches.
-        _vote(canvas, hys, hxs, tidx, sys_, sxs, np.ones(tys.shape[0]), r, h, w, False)
+        _vote(canvas, hys, hxs, tidx, sys_, sxs, np.ones(tys.shape[0]), r, h, w, False, nv)
     vys, vxs = (a.astype(np.int64) for a in np.nonzero(valid))
     dist = np.empty(tys.shape[0], dtype=np.float64)
     # Pixels a target patch actually sees (fewer at the border) and channels,
@@ -481,7 +538,7 @@ def _solve_level(
     counts = _in_image_counts(tys, txs, r, h, w) * canvas.shape[2]
     wts = np.ones(tys.shape[0])
     for em in range(em_iters):
-        _all_dists(canvas, tys, txs, sys_, sxs, dist, r, h, w)
+        _all_dists(canvas, tys, txs, sys_, sxs, dist, r, h, w, nd)
         _patchmatch(
             canvas,
             valid,
@@ -498,19 +555,20 @@ def _solve_level(
             w,
             pm_iters,
             seed * 7 + em,
+            nd,
         )
         dn = dist / counts
         # Newson's adaptive sigma: the 75th percentile of the match distances.
         sigma2 = max(float(np.percentile(dn, 75)), 0.1)
         wts = np.exp(-dn / (2.0 * sigma2))
         before = canvas[hys, hxs, :3].copy()
-        _vote(canvas, hys, hxs, tidx, sys_, sxs, wts, r, h, w, False)
+        _vote(canvas, hys, hxs, tidx, sys_, sxs, wts, r, h, w, False, nv)
         # Stop once the fill has settled (Newson stops at 0.1 per channel;
         # a coarser threshold costs nothing visible and saves iterations).
         if em >= 1 and float(np.abs(canvas[hys, hxs, :3] - before).mean()) < tol:
             break
     if best_final:
-        _vote(canvas, hys, hxs, tidx, sys_, sxs, wts, r, h, w, True)
+        _vote(canvas, hys, hxs, tidx, sys_, sxs, wts, r, h, w, True, nv)
 
 
 def _targets(hole: NDArray[np.bool_], r: int):
@@ -573,6 +631,34 @@ def _upsample_field(
     return fy.astype(np.int64), fx.astype(np.int64)
 
 
+def _low_pass(image: NDArray[np.floating], sigma: float) -> NDArray[np.float32]:
+    """Gaussian low-pass (identity for ``sigma <= 0``)."""
+    image = np.asarray(image, np.float32)
+    return cv2.GaussianBlur(image, (0, 0), sigma) if sigma > 0 else image
+
+
+def _smooth_fill(image: NDArray[np.uint8], hole: NDArray[np.bool_]) -> NDArray[np.float32]:
+    """The membrane (harmonic) fill of ``hole``: the smooth structure guide.
+
+    Of the cheap fills it has the best PSNR on large holes: it is the least
+    wrong low-frequency guess when nothing is known about the hole.
+    """
+    # Solved at full resolution: a coarser grid loses thin holes (captions)
+    # by about 0.6 dB, and costs only ~40 ms less at 854x480.
+    return harmonic_fill(image.astype(np.float32), hole, factor=1)
+
+
+def _match_low(
+    out: NDArray[np.uint8], ref: NDArray[np.float32], hole: NDArray[np.bool_], sigma: float
+) -> NDArray[np.uint8]:
+    """Replace the low frequencies of ``out`` inside the hole by those of ``ref``."""
+    f = out.astype(np.float32)
+    fixed = f + _low_pass(ref, sigma) - _low_pass(f, sigma)
+    res = out.copy()
+    res[hole] = np.clip(np.rint(fixed[hole]), 0, 255).astype(np.uint8)
+    return res
+
+
 def _near_hole(hole: NDArray[np.bool_], reach: float) -> NDArray[np.bool_]:
     """Pixels within ``reach`` x the hole's depth (+10 px) of the hole."""
     if hole.all() or not hole.any():
@@ -598,6 +684,11 @@ def fill_patch(
     max_levels: int = 3,
     final_vote: str = "best",
     reach: float | None = 4.0,
+    guide: NDArray[np.floating] | None = None,
+    guide_weight: float = 0.7,
+    guide_sigma: float = 3.0,
+    guide_pixels: bool = False,
+    low_sigma: float = 0.0,
 ) -> NDArray[np.uint8]:
     """Fill ``hole`` with texture synthesised from patches of the known image.
 
@@ -647,6 +738,31 @@ def fill_patch(
         similar covering patch (sharp; Newson's final step) or the weighted
         mean of all covering patches (a little smoother, a little closer to
         the truth in PSNR terms).
+    guide : ndarray of float, shape (H, W, 3), optional
+        A smooth estimate of the hole (the structure to keep); only its
+        values inside the hole, low-passed with the image around it, are
+        used. Default: the harmonic (membrane) fill of ``image``.
+    guide_weight : float
+        Weight of the low-passed guide against the colours (0 disables it).
+        It trades PSNR for texture. Measured on 30 single-frame cases of the
+        13 shared clips (box, background box and caption masks; middle frame;
+        ``mean dB vs Telea / mean texture ratio``): 0 (unguided) -1.37 / 0.86,
+        0.3 +0.45 / 0.75, 0.5 +0.80 / 0.68, 0.7 +0.90 / 0.65. Moving the guide
+        to coarse or fine levels only, a wider low-pass, or larger patches
+        lands on the same trade-off curve.
+    guide_sigma : float
+        Gaussian sigma (pixels, at the finest level) of the guide's low-pass;
+        the sources' own low-pass uses the same.
+    guide_pixels : bool
+        Compare the guide at every pixel of a patch instead of at its centre
+        only. Per pixel also asks the patch's texture to be as smooth as the
+        guide: about as good in PSNR, less texture, 1.5x slower.
+    low_sigma : float
+        If positive, finally replace the fill's frequencies below this sigma
+        by the guide's (a structure/texture split). Off by default: unguided
+        with 3 scored +0.72 dB / 0.78 on the cases above, but where a patch of
+        the wrong colour was copied it leaves a half-transparent ghost of it
+        (logo letters, doubled edges) that the guided search avoids.
 
     Returns
     -------
@@ -690,6 +806,20 @@ def fill_patch(
         if fits >= max(_MIN_SOURCES, int(hole.sum())):
             src0, extra = band_src, band_extra
 
+    low = low_ref = None
+    if guide_weight > 0 or low_sigma > 0:
+        if guide is None:
+            low_ref = _smooth_fill(image, hole)
+        else:
+            guide = np.asarray(guide, np.float32)
+            if guide.shape != image.shape:
+                raise ValueError(f"guide {guide.shape} does not match image {image.shape}")
+            # Outside the hole the image itself is the truth; a guide that
+            # disagreed there would steer the sources of this image too.
+            low_ref = image.astype(np.float32)
+            low_ref[hole] = guide[hole]
+        low = _low_pass(low_ref, float(guide_sigma))
+
     size = max(3, int(patch_size) | 1)
     while size >= 3:
         r = size // 2
@@ -717,7 +847,13 @@ def fill_patch(
         pm_iters=int(pm_iters),
         max_levels=int(max_levels),
         final_vote=final_vote,
+        guide=low,
+        guide_weight=float(guide_weight),
+        guide_sigma=float(guide_sigma),
+        guide_pixels=bool(guide_pixels),
     )
+    if low is not None and low_sigma > 0:
+        out = _match_low(out, low_ref, hole, float(low_sigma))
     result = image.copy()
     result[hole] = out[hole]
     return result
@@ -738,23 +874,34 @@ def _synthesise(
     pm_iters,
     max_levels,
     final_vote,
+    guide,
+    guide_weight,
+    guide_sigma,
+    guide_pixels,
 ) -> NDArray[np.uint8]:
-    # Feature stacks: colour + weighted texture features, per image.
+    # Feature stacks: colour + weighted texture features (the values), then
+    # the weighted low-frequency guide, per image.
     window = 2 * r + 3
     imgs = [image] + [im for im, _ in extra]
     knowns = [~hole] + [np.ones(hole.shape, bool) for _ in extra]
     srcs = [src0] + [m for _, m in extra]
+    nv = 5
     feats = []
-    for im, kn in zip(imgs, knowns, strict=True):
+    for i, (im, kn) in enumerate(zip(imgs, knowns, strict=True)):
         rgb = im.astype(np.float32)
         tex = _texture_features(rgb, kn, window) * np.float32(texture_weight)
-        feats.append(np.concatenate([rgb, tex], axis=2))
+        parts = [rgb, tex]
+        if guide is not None:
+            # Sources see their own low frequencies; the hole sees the guide's.
+            low = guide if i == 0 else _low_pass(rgb, guide_sigma)
+            parts.append(low * np.float32(guide_weight))
+        feats.append(np.concatenate(parts, axis=2))
     if init is not None:
         # The initial guess enters as the hole's values; features of the guess
         # are computed on it as if it were known.
         g = np.asarray(init).astype(np.float32)
         tex = _texture_features(g, np.ones(hole.shape, bool), window) * np.float32(texture_weight)
-        feats[0][hole] = np.concatenate([g, tex], axis=2)[hole]
+        feats[0][hole, :nv] = np.concatenate([g, tex], axis=2)[hole]
 
     # Pyramid depth: enough that the coarsest hole is about a patch across,
     # but keep a usable image and enough source patches at the top.
@@ -763,7 +910,9 @@ def _synthesise(
     n_levels = min(want, max_levels)
     if init is not None:
         n_levels = min(n_levels, max(init_levels, 1))
-    levels = [_Level(feats, knowns, srcs, hole)]
+    # Channels compared at every patch pixel: values, plus the guide if asked.
+    nd = feats[0].shape[2] if guide_pixels else nv
+    levels = [_Level(feats, knowns, srcs, hole, nv)]
     while len(levels) < n_levels:
         nxt = levels[-1].down()
         h, w = nxt.hole.shape
@@ -772,8 +921,9 @@ def _synthesise(
             break
         if init is not None:
             # Downsample the guess too, so every level starts from it.
-            nxt.feats[0][nxt.hole] = _down(
-                levels[-1].feats[0], np.ones(levels[-1].hole.shape, bool)
+            nxt.feats[0][nxt.hole, :nv] = _down(
+                np.ascontiguousarray(levels[-1].feats[0][..., :nv]),
+                np.ones(levels[-1].hole.shape, bool),
             )[nxt.hole]
         levels.append(nxt)
 
@@ -791,7 +941,7 @@ def _synthesise(
         if coarsest:
             sys_, sxs = _random_valid(n_targets, valid, seed)
             if init is None:
-                msy, msx = _onion_init(canvas, hole_l, valid, r, seed)
+                msy, msx = _onion_init(canvas, hole_l, valid, r, seed, nv, nd)
                 # Hole pixels keep their onion matches as the first field.
                 tys, txs = _targets(hole_l, r)[:2]
                 have = msy[tys, txs] >= 0
@@ -804,11 +954,11 @@ def _synthesise(
             sys_, sxs = _upsample_field(prev, lev, sys_, sxs, valid, r, seed + li)
             if init is None:
                 up = cv2.resize(
-                    prev_canvas[: prev.hole.shape[0]], (w, h), interpolation=cv2.INTER_LINEAR
+                    np.ascontiguousarray(prev_canvas[: prev.hole.shape[0], :, :nv]),
+                    (w, h),
+                    interpolation=cv2.INTER_LINEAR,
                 )
-                if up.ndim == 2:
-                    up = up[..., None]
-                canvas[:h][hole_l] = up[hole_l]
+                canvas[:h][hole_l, :nv] = up[hole_l]
             iters = em_iters
         _solve_level(
             canvas,
@@ -821,6 +971,8 @@ def _synthesise(
             pm_iters=pm_iters,
             seed=seed + 101 * li,
             best_final=(li == 0) and final_vote == "best",
+            nv=nv,
+            nd=nd,
             vote_first=not coarsest,
         )
         prev = lev
