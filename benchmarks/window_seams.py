@@ -22,12 +22,16 @@ Two kinds of case:
 ``--single`` also runs each case as one window (no seams), the reference the
 windowed figures should approach.
 
+``--phases 3`` runs each case from 3 start offsets within the first window,
+so boundaries fall on 3x as many (and different) frame pairs: per clip the
+straddling pairs are few and their figure depends on where they fall.
+
 ``--fade 0,auto`` compares runs without and with the seam fade of
 ``fill_stream`` (``seam_frames``) in one invocation.
 
 Usage: python benchmarks/window_seams.py [--method flow] [--window 12] [--frames 80]
        [--names tennis,...] [--completion bikes,...] [--family blob-moving] [--single]
-       [--fade 0,auto]
+       [--fade 0,auto] [--phases 3]
 """
 
 from __future__ import annotations
@@ -124,24 +128,35 @@ def run(
     return output, boundaries
 
 
-def seam_figures(
-    output: list[np.ndarray],
-    holes: list[np.ndarray],
-    boundaries: list[int],
-    flows: list[PairFlow] | None,
-) -> dict[str, float]:
-    """Mean flicker and warping error over inside and straddling pairs."""
-    groups: dict[str, list[tuple[float, float]]] = {"inside": [], "straddle": []}
+def pair_list(
+    output: list[np.ndarray], holes: list[np.ndarray], flows: list[PairFlow] | None
+) -> list[tuple[float, float]]:
+    """(flicker, warping error) of every pair (t, t+1) of ``output``, inside ``holes[t]``."""
+    pairs = []
     for t in range(len(output) - 1):
         flow = output_flow(output[t], output[t + 1]) if flows is None else flows[t]
-        group = "straddle" if t + 1 in boundaries else "inside"
-        groups[group].append(pair_errors(output[t], output[t + 1], holes[t], flow))
+        pairs.append(pair_errors(output[t], output[t + 1], holes[t], flow))
+    return pairs
+
+
+def seam_figures(labelled: list[tuple[list[tuple[float, float]], set[int]]]) -> dict[str, float]:
+    """Mean flicker and warping error over inside and straddling pairs.
+
+    ``labelled`` holds, per run, its pair figures and the frame indices where
+    a window's output starts (pair t straddles when t + 1 is one); runs
+    are pooled.
+    """
+    groups: dict[str, list[tuple[float, float]]] = {"inside": [], "straddle": []}
+    for pairs, boundaries in labelled:
+        for t, values in enumerate(pairs):
+            groups["straddle" if t + 1 in boundaries else "inside"].append(values)
     figures = {}
     for group, values in groups.items():
         array = np.array(values, float).reshape(-1, 2)
         figures[f"flicker_{group}"] = float(np.nanmean(array[:, 0])) if len(array) else np.nan
         figures[f"ewarp_{group}"] = float(np.nanmean(array[:, 1])) if len(array) else np.nan
     figures["flicker_all"] = float(np.nanmean([v[0] for g in groups.values() for v in g]))
+    figures["straddle_pairs"] = float(len(groups["straddle"]))
     return figures
 
 
@@ -158,7 +173,8 @@ def quality(
 
 HEADER = (
     f"{'case':26s} {'run':6s} {'flk_in':>7s} {'flk_st':>7s} {'ratio':>6s} "
-    f"{'ew_in':>7s} {'ew_st':>7s} {'ratio':>6s} {'flk_all':>7s} {'psnr':>6s} {'mpsnr':>6s}"
+    f"{'ew_in':>7s} {'ew_st':>7s} {'ratio':>6s} {'flk_all':>7s} {'n_st':>4s} "
+    f"{'psnr':>6s} {'mpsnr':>6s}"
 )
 
 
@@ -171,7 +187,7 @@ def report(
         f"{name:26s} {label:6s} {f['flicker_inside']:7.3f} {f['flicker_straddle']:7.3f} "
         f"{f['flicker_straddle'] / f['flicker_inside']:6.2f} {f['ewarp_inside']:7.3f} "
         f"{f['ewarp_straddle']:7.3f} {f['ewarp_straddle'] / f['ewarp_inside']:6.2f} "
-        f"{f['flicker_all']:7.3f}"
+        f"{f['flicker_all']:7.3f} {int(f['straddle_pairs']):4d}"
     )
     if psnrs is not None:
         line += f" {psnrs[0]:6.2f} {psnrs[1]:6.2f}"
@@ -186,29 +202,47 @@ def evaluate(
     args: argparse.Namespace,
     settings: WindowSettings,
     fades: list[int | None],
-) -> list[dict[str, float]]:
+) -> dict[str, dict[str, float]]:
     """Run one case windowed once per seam fade (and as one window with ``--single``).
 
-    Prints a line per run and returns the windowed runs' figures, in the
-    order of ``fades``. All runs of a case happen back to back, so their
-    figures compare on an equally busy machine.
+    Prints a line per run and returns every run's figures by its label. All
+    runs of a case use the same code and inputs back to back, so their
+    figures compare directly.
     """
     flows = None
     if truth is not None:
         ref = reference_flow(np.stack(truth))
         flows = [PairFlow(f, v) for f, v in zip(ref.flows, ref.valid, strict=True)]
-    results = []
+    # Boundaries fall on other frames when the clip starts later: phases
+    # pool more straddling pairs, at different places in the clip.
+    first_emit = settings.length - settings.lookahead
+    offsets = sorted({round(p * first_emit / args.phases) for p in range(args.phases)})
+    results = {}
+    phase_boundaries: list[set[int]] = []
     for fade in fades:
-        output, boundaries = run(frames, holes, args.method, settings, fade)
-        figures = seam_figures(output, holes, boundaries, flows)
-        psnrs = quality(output, truth, holes) if truth else None
+        labelled = []
+        for offset in offsets:
+            output, boundaries = run(frames[offset:], holes[offset:], args.method, settings, fade)
+            phase_flows = None if flows is None else flows[offset:]
+            labelled.append((pair_list(output, holes[offset:], phase_flows), set(boundaries)))
+            if offset == 0:
+                psnrs = quality(output, truth, holes) if truth else None
+        if not phase_boundaries:
+            phase_boundaries = [
+                {offset + b for b in bounds}
+                for offset, (_, bounds) in zip(offsets, labelled, strict=True)
+            ]
+        figures = seam_figures(labelled)
         report(name, fade_label(settings, fade), figures, psnrs)
-        results.append(figures)
+        results[fade_label(settings, fade)] = figures
     if args.single:
         one = WindowSettings(len(frames) + 1, 0, 0)
         single, _ = run(frames, holes, args.method, one)
-        single_figures = seam_figures(single, holes, boundaries, flows)
+        pairs = pair_list(single, holes, flows)
+        # The same pairs, labelled as each windowed phase cut them.
+        single_figures = seam_figures([(pairs, bounds) for bounds in phase_boundaries])
         report(name, "single", single_figures, quality(single, truth, holes) if truth else None)
+        results["single"] = single_figures
     return results
 
 
@@ -235,6 +269,12 @@ def main() -> None:
     parser.add_argument("--family", default="blob-moving", help="synthetic mask family")
     parser.add_argument("--single", action="store_true", help="also run as one window")
     parser.add_argument(
+        "--phases",
+        type=int,
+        default=1,
+        help="run each case from this many start offsets (more straddling pairs)",
+    )
+    parser.add_argument(
         "--fade",
         default="auto",
         help="seam_frames values to compare, e.g. 0,auto (0: no fade; auto: the look-ahead)",
@@ -251,9 +291,7 @@ def main() -> None:
     print("flk: flicker (0..255); ew: hole warping error x1e3; in/st: inside/straddling pairs")
     print(HEADER)
     fades = parse_fades(args.fade)
-    ratios: dict[tuple[int | None, str], list[float]] = {
-        (fade, key): [] for fade in fades for key in ("flicker", "ewarp")
-    }
+    ratios: dict[tuple[str, str], list[float]] = {}
     cases = [(n, "removal") for n in args.names.split(",") if n] + [
         (n, "completion") for n in args.completion.split(",") if n
     ]
@@ -271,14 +309,17 @@ def main() -> None:
             ]
             case = f"{name}/{args.family}"
             results = evaluate(case, blanked, holes, frames, args, settings, fades)
-        for fade, figures in zip(fades, results, strict=True):
+        for label, figures in results.items():
             for key in ("flicker", "ewarp"):
-                ratios[fade, key].append(figures[f"{key}_straddle"] / figures[f"{key}_inside"])
-    for fade in fades:
+                ratio = figures[f"{key}_straddle"] / figures[f"{key}_inside"]
+                ratios.setdefault((label, key), []).append(ratio)
+    # "single" uses the same pairs as the windowed runs: the ratio with no
+    # seams at all, i.e. how much harder the straddling pairs are anyway.
+    for label in dict.fromkeys(label for label, _ in ratios):
         print(
-            f"{fade_label(settings, fade)}: mean straddle/inside ratio: "
-            f"flicker {np.mean(ratios[fade, 'flicker']):.2f}, "
-            f"warping error {np.mean(ratios[fade, 'ewarp']):.2f}"
+            f"{label}: mean straddle/inside ratio: "
+            f"flicker {np.mean(ratios[label, 'flicker']):.2f}, "
+            f"warping error {np.mean(ratios[label, 'ewarp']):.2f}"
         )
 
 
