@@ -12,7 +12,7 @@ import pytest
 from tests.helpers import run_cli, write_folder
 from tests.masks.synthetic import moving_object_clip
 from vidfill.io.read import probe
-from vidfill.masks.make import make_masks, track_masks
+from vidfill.masks.make import iter_masks, make_masks, track_masks, track_objects
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,23 @@ def test_grow_down_extends_masks_below_only() -> None:
     mask[2, 2] = True
     assert np.flatnonzero(_grow_down(mask, 3)[:, 2]).tolist() == [2, 3, 4, 5]
     assert _grow_down(mask, 3).sum() == 4
+
+
+def test_masks_from_frames_in_memory_match_the_files(
+    tmp_path: Path, clip: tuple[Path, list]
+) -> None:
+    # benchmarks/mask_quality.py passes decoded frames to iter_masks: it must measure
+    # exactly what `vidfill mask` writes.
+    folder, boxes = clip
+    box = tuple(int(v) for v in boxes[3])
+    out = tmp_path / "masks"
+    make_masks(folder, out, boxes=[box], at=[3])
+    info = probe(folder)
+    frames = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in sorted(folder.iterdir())]
+    tracks = track_objects(info, [(box, 3)])
+    in_memory = [mask for _, mask in iter_masks(info, tracks, frames=frames)]
+    written = [cv2.imread(str(p), cv2.IMREAD_UNCHANGED) > 0 for p in sorted(out.iterdir())]
+    assert len(in_memory) == len(written) == 12
+    assert all(np.array_equal(a, b) for a, b in zip(in_memory, written, strict=True))
+    # Tracked objects are refined with the followed shape, not left as boxes.
+    assert tracks[0].support_mask(3, info.size) is not None
