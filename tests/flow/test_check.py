@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from vidfill.flow.check import fb_check, sample_bilinear, sample_stack_bilinear, warp_backward
+from vidfill.flow.check import (
+    fb_check,
+    photometric_outliers,
+    sample_bilinear,
+    sample_stack_bilinear,
+    warp_backward,
+)
 
 
 def test_bilinear_sampling_is_exact_on_a_linear_ramp() -> None:
@@ -50,3 +56,30 @@ def test_fb_check_flags_the_pixels_an_object_covers() -> None:
     # The square itself and far background are consistent.
     assert valid[10:20, 20:30].all()
     assert valid[25:, :].all()
+
+
+def test_photometric_outliers_find_an_object_the_flow_smoothed_away() -> None:
+    # Smooth texture panning 2 px left per frame; a bright square stays still,
+    # but the flow says everything pans (as DIS does for a small object).
+    ys, xs = np.mgrid[0:40, 0:80].astype(np.float32)
+    count = 4
+    grey = np.stack(
+        [(100 + 40 * np.sin((xs + 2 * t) / 6.0) + 10 * np.cos(ys / 5.0)) for t in range(count)]
+    ).astype(np.uint8)
+    grey[:, 15:21, 40:46] = 250
+    forward = np.zeros((count - 1, 40, 80, 2), np.float32)
+    forward[..., 0] = -2.0
+    backward = -forward
+    holes = np.zeros(grey.shape, bool)
+    holes[:, 30:, :10] = True
+    out = photometric_outliers(grey, forward, backward, holes, threshold=20.0)
+    # Carried 2 px either way, the square's edge columns land on texture.
+    assert out[1, 15:21, 40:42].all() and out[1, 15:21, 44:46].all()
+    assert not out[1, 15:21, 42:44].any()
+    # The texture moves as its flow says: no false alarms there, nor in holes.
+    assert not out[:, :10].any()
+    assert not out[holes].any()
+
+    # Across a scene cut nothing is judged.
+    cut = photometric_outliers(grey, forward, backward, holes, 20.0, np.ones(count - 1, bool))
+    assert not cut.any()

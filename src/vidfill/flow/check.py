@@ -160,3 +160,56 @@ def fb_check(
     ty = grid_y + flow_ab[..., 1]
     inside = (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
     return valid & inside, residual
+
+
+def photometric_outliers(
+    grey: NDArray[np.uint8],
+    forward: NDArray[np.float32],
+    backward: NDArray[np.float32],
+    holes: NDArray[np.bool_],
+    threshold: float,
+    cuts: NDArray[np.bool_] | None = None,
+) -> NDArray[np.bool_]:
+    """Known pixels whose colour their own flow fails to explain towards a neighbour.
+
+    Each pixel is carried along its flow to the previous and the next frame
+    and compared there (grey levels); it is an outlier when a comparison
+    that lands on a known pixel differs by more than ``threshold``. Those
+    are pixels not to copy from: where the flow is wrong (a thin or small
+    object that the flow smoothed into its surroundings, such as legs over
+    water, which a chain following the surroundings' motion would copy as
+    if it were the surroundings, leaving a trail of ghosts), and the strips
+    about to be covered or just revealed, whose colour is least certain.
+    Comparisons that land in a hole or outside the frame judge nothing.
+
+    Parameters
+    ----------
+    grey : ndarray of uint8, shape (T, h, w)
+    forward, backward : ndarray of float32, shape (T-1, h, w, 2)
+        ``forward[t]`` maps t -> t+1, ``backward[t]`` maps t+1 -> t.
+    holes : ndarray of bool, shape (T, h, w)
+        Unknown pixels: never judged, never judged by.
+    threshold : float
+    cuts : ndarray of bool, shape (T-1,), optional
+        Pairs across a scene cut, which judge nothing.
+
+    Returns
+    -------
+    ndarray of bool, shape (T, h, w)
+    """
+    count, height, width = grey.shape
+    grid_x, grid_y = np.meshgrid(
+        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    )
+    failed = np.zeros(grey.shape, bool)
+    kept = [t for t in range(count - 1) if cuts is None or not cuts[t]]
+    pairs = [(t, t + 1, forward) for t in kept] + [(t + 1, t, backward) for t in kept]
+    for a, b, flows in pairs:
+        flow = flows[min(a, b)]
+        tx, ty = grid_x + flow[..., 0], grid_y + flow[..., 1]
+        inside = (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
+        seen = inside & ~warp_backward(holes[b].astype(np.uint8), flow, nearest=True).astype(bool)
+        warped = warp_backward(grey[b], flow)
+        diff = np.abs(warped.astype(np.int16) - grey[a].astype(np.int16))
+        failed[a] |= seen & (diff > threshold)
+    return failed & ~holes
