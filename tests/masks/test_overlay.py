@@ -50,3 +50,24 @@ def test_nothing_static_nothing_found() -> None:
     frames = [np.ascontiguousarray(background[:, 5 * t : 5 * t + 100]) for t in range(20)]
     mask, boxes = detect_overlay(frames)
     assert not mask.any() and boxes == []
+
+
+def test_semi_transparent_band_over_a_nearly_still_scene() -> None:
+    # A caption band at 80% over a scene that hardly moves (noise and a slow drift):
+    # its flat middle has no edges, and only its low variation tells it apart.
+    height, width, count = 120, 200, 24
+    background = texture(height, width + count, seed=8)
+    rng = np.random.default_rng(1)
+    alpha = np.zeros((height, width))
+    alpha[85:110, 30:170] = 0.8
+    frames = []
+    for t in range(count):
+        frame = background[:, t // 2 : t // 2 + width].astype(np.float64)
+        frame = frame + rng.normal(0, 3.0, frame.shape)
+        frame = frame * (1 - alpha[..., None]) + 20 * alpha[..., None]
+        frames.append(np.clip(frame + 0.5, 0, 255).astype(np.uint8))
+    truth = alpha > 0
+    mask, boxes = detect_overlay(frames)
+    assert (mask & truth).sum() / truth.sum() >= 0.95
+    assert mask.sum() < 2 * truth.sum()
+    assert len(boxes) == 1
