@@ -33,6 +33,7 @@ in those pixels.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -94,20 +95,32 @@ def background_motion(
     return np.eye(3) if model is None else model
 
 
-def _motion_field(model: NDArray[np.float64], size: tuple[int, int]) -> NDArray[np.float32]:
-    """The per-pixel displacement ``(H, W, 2)`` that the homography ``model`` describes."""
+def _motion_field(
+    model: NDArray[np.float64], size: tuple[int, int], origin: tuple[int, int] = (0, 0)
+) -> NDArray[np.float32]:
+    """The per-pixel displacement ``(H, W, 2)`` that the homography ``model`` describes,
+    over a window of ``size`` (H, W) whose top-left pixel is ``origin`` (x, y)."""
     height, width = size
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    xs, ys = np.meshgrid(
+        np.arange(origin[0], origin[0] + width, dtype=np.float32),
+        np.arange(origin[1], origin[1] + height, dtype=np.float32),
+    )
     grid = np.stack([xs, ys], -1)
     return cv2.perspectiveTransform(grid.reshape(-1, 1, 2), model).reshape(height, width, 2) - grid
 
 
+@lru_cache(maxsize=4)
+def _pixel_grid(height: int, width: int) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Pixel coordinates (xs, ys) of a frame, kept: every step of a clip needs them."""
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return xs, ys
+
+
 def warp_support(support: NDArray[np.bool_], flow_back: NDArray[np.float32]) -> NDArray[np.bool_]:
     """Carry ``support`` to the next frame given the flow from the next frame back to it."""
-    height, width = support.shape
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    xs, ys = _pixel_grid(*support.shape)
     warped = cv2.remap(
-        support.astype(np.float32),
+        support.view(np.uint8) * np.float32(1.0),
         xs + flow_back[..., 0],
         ys + flow_back[..., 1],
         cv2.INTER_LINEAR,
@@ -138,25 +151,37 @@ def separate_object(
     if not warped.any():
         return None
     model = background_motion(flow_back, warped)
-    own = np.linalg.norm(flow_back - _motion_field(model, warped.shape), axis=2)
-    typical = float(np.percentile(own[warped], 75))
+    radius = max(2, int(GROW_SHARE * np.sqrt(warped.sum())))
+    # Work in the window the support can reach this step (it may only grow by
+    # ``radius``): per-pixel motion over the whole frame cost more than the flow.
+    rows = np.flatnonzero(warped.any(axis=1))
+    cols = np.flatnonzero(warped.any(axis=0))
+    pad = radius + 3
+    height, width = warped.shape
+    y0, y1 = max(0, rows[0] - pad), min(height, rows[-1] + 1 + pad)
+    x0, x1 = max(0, cols[0] - pad), min(width, cols[-1] + 1 + pad)
+    inner = warped[y0:y1, x0:x1]
+    relative = flow_back[y0:y1, x0:x1] - _motion_field(model, inner.shape, (int(x0), int(y0)))
+    own = np.hypot(relative[..., 0], relative[..., 1])
+    typical = float(np.percentile(own[inner], 75))
     if typical < MIN_OWN_MOTION:
         return None
     moving = own > max(0.75, OBJECT_SHARE * typical)
-    radius = max(2, int(GROW_SHARE * np.sqrt(warped.sum())))
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
-    near = cv2.dilate(warped.view(np.uint8), kernel) > 0
+    near = cv2.dilate(np.ascontiguousarray(inner).view(np.uint8), kernel) > 0
     found = near & moving
     found = cv2.morphologyEx(found.view(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8)) > 0
     # Only pieces connected to what was carried over: another mover nearby (a second
     # player, a car passing) must not join the object.
     count, labels = cv2.connectedComponents(found.view(np.uint8))
     if count > 1:
-        touching = np.unique(labels[warped & found])
+        touching = np.unique(labels[inner & found])
         found = np.isin(labels, touching[touching > 0])
     if found.sum() < MIN_KEPT * warped.sum():
         return None
-    return found
+    out = np.zeros_like(warped)
+    out[y0:y1, x0:x1] = found
+    return out
 
 
 def move_rigidly(
