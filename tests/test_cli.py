@@ -254,6 +254,11 @@ def test_engine_options_reach_the_engine(
     assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "o3"), "-q",
                    "-O", "radius") == 2
     assert "KEY=VALUE" in error_line(capsys)
+    # A value the engine cannot use is refused up front, not turned into NaN frames.
+    assert run_cli("remove", str(clip), "-m", str(mask), "-o", str(tmp_path / "o4"), "-q",
+                   "-O", "alpha=0") == 2
+    assert "alpha must be positive" in error_line(capsys)
+    assert not (tmp_path / "o4").exists()
 
 
 def test_start_does_not_make_a_static_mask_look_empty(

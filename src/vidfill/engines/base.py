@@ -81,3 +81,5 @@ def get_engine(name: str, **options: Any) -> Engine:
         return engine_class(**options)
     except TypeError as error:
         raise EngineError(f"method {name!r} does not accept these options: {error}") from None
+    except ValueError as error:
+        raise EngineError(f"method {name!r}: {error}") from None

@@ -213,6 +213,14 @@ class FlowEngine:
         self.ring_error = float(ring_error)
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
+        # Weights divide by these, and a zero or negative grid size, scale or
+        # threshold has no meaning: refuse them here, not as NaN frames later.
+        for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
+        for name in ("flow_dilate", "flow_band", "max_rounds", "min_missing", "blend_factor"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         # Set during fill_window only: the working frames, and per frame which
         # tracked pixels lie on the ring around the hole.
         self._work: NDArray[np.uint8] | None = None
