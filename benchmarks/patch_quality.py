@@ -163,6 +163,7 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
+    rows = []
     for name in args.clips.split(","):
         truth = load(name, args.frames)
         count, height, width = truth.shape[:3]
@@ -172,7 +173,9 @@ def main() -> None:
         if np.abs(shifts).max() <= 12:
             shifts = camera_shifts(truth, np.zeros(truth.shape[:3], bool))
         masks = {"box": box_mask(height, width), "caption": caption_mask(height, width)}
-        if name in BACKGROUND_BOX:
+        # Where the background box is the default box, it is not run twice
+        # (it would count twice in the mean).
+        if BACKGROUND_BOX.get(name, (0.55, 0.40)) != (0.55, 0.40):
             masks["bg-box"] = box_mask(height, width, centre=BACKGROUND_BOX[name])
         for mask_name in args.masks.split(","):
             if mask_name not in masks:
@@ -199,6 +202,18 @@ def main() -> None:
                 flush=True,
             )
             sheet(truth, telea, patch, hole, args.sheets / f"vidfill_patch_{name}_{mask_name}.png")
+            rows.append(
+                (mp["psnr"] - mt["psnr"], mp["texture"], ratio, sp / max(st, 1e-9), per_frame)
+            )
+    if rows:
+        # The targets, over all cases: dPSNR >= -0.5, texture ratio
+        # 0.75..1.25, flicker ratio (patch / Telea) <= 0.5.
+        d, tex, flk, stab, sec = np.mean(rows, axis=0)
+        print("-" * len(header))
+        print(
+            f"mean of {len(rows)} cases: dPSNR {d:+.2f} dB, texture ratio {tex:.2f}, "
+            f"flicker ratio {flk:.2f} (stabilised {stab:.2f}), {sec:.2f} s/frame"
+        )
 
 
 if __name__ == "__main__":
