@@ -229,7 +229,8 @@ def _anchored_blend(
     anchors = _fill_window(engine, context, pending[:fade], fade, region)
     blended = list(fills)
     for index in range(fade):
-        # Linear in frames: step j of fade takes j / (fade + 1) of the window's own fill.
+        # Equal steps: for a given jump they keep the largest frame-to-frame
+        # change smallest (and the warping error, a square, lowest in sum).
         own = (index + 1) / (fade + 1)
         mix = (1.0 - own) * anchors[index].astype(np.float32) + own * fills[index].astype(
             np.float32
