@@ -776,9 +776,11 @@ def fill_patch(
     and finally :func:`vidfill.fill.spatial.fill_telea` (which diffuses from
     every known pixel: ``source_mask`` cannot be honoured there).
 
-    Cost: about 0.4 s CPU on one core for a 6% hole at 854x480 after the JIT
-    (``benchmarks/patch_speed.py``); the first call on a machine compiles the
-    kernels (about 2 s) into numba's cache.
+    Cost: about 0.8 s CPU on one core for a 6% hole at 854x480 after the JIT
+    (``benchmarks/patch_speed.py``; 0.45 s unguided: with the guide the finest
+    level needs about 5 EM iterations instead of 3, and the membrane fill
+    costs 0.07 s); the first call on a machine compiles the kernels (about
+    2 s) into numba's cache.
     """
     image = np.ascontiguousarray(image)
     hole = np.asarray(hole, dtype=bool)
