@@ -18,9 +18,15 @@ Carrying finished frames alone does not stop the jump: the next window sees
 further ahead than the previous one did, so background it reveals appears at
 once. The orchestrator therefore fades the first ``lookahead`` frames of a
 window in from a second, short run over the context and those frames only
-(which sees what the previous window saw); that costs about
-``(context + lookahead) / (length - context - lookahead)`` more engine work
-and depends on nothing but the carried frames, so resume stays exact.
+(which sees what the previous window saw). It depends on nothing but the
+carried and pending frames, so resume stays exact. It costs about
+``(context + lookahead) / (length - context - lookahead)`` more engine frames
+(measured +10% CPU with 60-frame windows, +17% with 20); with 12-frame
+windows it brought the straddling/inside ratio of the hole's warping error
+from 1.31 to 1.01 and of flicker from 1.21 to 0.99, PSNR within 0.02 dB
+(``benchmarks/window_seams.py --fade 0,auto --phases 3``).
+A longer look-ahead fades over more frames: a longer window trades memory
+for fewer seams, a longer look-ahead trades repeated work for softer ones.
 
 Longer windows let content travel further in time and cost more memory;
 more context and look-ahead smooth the boundary and cost repeated work
