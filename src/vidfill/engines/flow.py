@@ -306,6 +306,12 @@ class FlowEngine:
                 grey, forward, backward, small_holes, self.source_check, cuts
             )
             outliers = _to_working(outliers_small, (height, width))
+            # One pixel more: the test is blind inside a thin object whose
+            # own shift lands on itself (a leg moving along its length);
+            # its failing edges, grown, cover it (9 clips: E_warp -2%, same
+            # mean PSNR, fewer ghost trails; 2 px cost 0.1 dB).
+            for t in range(count):
+                outliers[t] = _dilate(outliers[t], 1)
             self._tick("cpu_check", clock)
         moving = None
         if moving_small is not None:
