@@ -224,7 +224,7 @@ class FlowEngine:
         # Set during fill_window only: the working frames, and per frame which
         # tracked pixels lie on the ring around the hole.
         self._work: NDArray[np.uint8] | None = None
-        self._moving: NDArray[np.bool_] | None = None
+        self._distant_sources: NDArray[np.bool_] | None = None
         self._ring_rows: list[NDArray[np.bool_]] = []
         #: Figures of the last window, for benchmarks and debugging.
         self.last_stats: dict[str, float] = {}
@@ -248,13 +248,13 @@ class FlowEngine:
         foreign : ndarray of bool, shape (T, H, W)
             Pixels near a hole that move unlike the camera (the bled-over or
             moving surroundings the flow mask grew over), at working size.
-        moving : ndarray of bool, shape (T, H, W), or None
+        moving : ndarray of bool, shape (T, h, w), or None
             Pixels anywhere in the frame whose flow departs from the camera's
-            (see :func:`off_camera`), at working size; None when distant
+            (see :func:`off_camera`), on the flow grid; None when distant
             frames are off or the test is.
-        outliers : ndarray of bool, shape (T, H, W), or None
+        outliers : ndarray of bool, shape (T, h, w), or None
             Known pixels their own flow cannot explain (see
-            :func:`photometric_outliers`), at working size; None when the
+            :func:`photometric_outliers`), on the flow grid; None when the
             test is off.
         """
         count, height, width = holes.shape
@@ -302,25 +302,14 @@ class FlowEngine:
         outliers = None
         if self.source_check > 0 and count > 1:
             clock = time.process_time()
-            outliers_small = photometric_outliers(
+            outliers = photometric_outliers(
                 grey, forward, backward, small_holes, self.source_check, cuts
             )
-            outliers = _to_working(outliers_small, (height, width))
-            # One pixel more: the test is blind inside a thin object whose
-            # own shift lands on itself (a leg moving along its length);
-            # its failing edges, grown, cover it (9 clips: E_warp -2%, same
-            # mean PSNR, fewer ghost trails; 2 px cost 0.1 dB).
-            for t in range(count):
-                outliers[t] = _dilate(outliers[t], 1)
             self._tick("cpu_check", clock)
-        moving = None
-        if moving_small is not None:
-            # Flow blurs an object's outline over a few pixels.
-            moving = _to_working(moving_small, (height, width))
-            for t in range(count):
-                moving[t] = _dilate(moving[t], 2)
         motion = Motion(forward, backward, cuts, scale)
-        return _Estimate(motion, homographies, foreign, moving, outliers)
+        # Both kept on the flow grid (a quarter of the working size at 720p)
+        # and enlarged one frame at a time where used.
+        return _Estimate(motion, homographies, foreign, moving_small, outliers)
 
     def _complete(
         self, flow: NDArray[np.float32], hole: NDArray[np.bool_], scale: float
@@ -379,7 +368,7 @@ class FlowEngine:
             return out
         self.last_stats = {}
         motion, homographies, foreign, moving, outliers = self.estimate_motion(frames, holes)
-        self._moving = moving
+        size = holes.shape[1:]
         ring_width = max(self.blend_factor, 1) + 1
         has_hole = holes.any(axis=(1, 2))
         # Pixels moving unlike the camera next to a hole are a moving object
@@ -394,7 +383,11 @@ class FlowEngine:
         for t in range(count):
             sources[t] = ~(_dilate(holes[t], 1) | foreign[t])
             if outliers is not None:
-                sources[t] &= ~outliers[t]
+                # One pixel more: the test is blind inside a thin object whose
+                # own shift lands on itself (a leg moving along its length);
+                # its failing edges, grown, cover it (9 clips: E_warp -2%,
+                # same mean PSNR, fewer ghost trails; 2 px cost 0.1 dB).
+                sources[t] &= ~_enlarged(outliers[t], size, 1)
             ring = _dilate(holes[t], ring_width) & ~foreign[t]
             if has_hole[t]:
                 ys, xs = np.nonzero(ring | foreign[t])
@@ -404,6 +397,14 @@ class FlowEngine:
             tracked.append((ys.astype(np.int32), xs.astype(np.int32)))
             self._ring_rows.append(ring[ys, xs])
         del foreign, outliers
+        if moving is not None:
+            # Distant frames copy only what moves with the camera; flow
+            # blurs an object's outline over a few pixels, hence the margin.
+            self._distant_sources = np.empty_like(sources)
+            for t in range(count):
+                np.logical_and(
+                    sources[t], ~_enlarged(moving[t], size, 2), out=self._distant_sources[t]
+                )
         chain = homography_chain(homographies, motion.cuts) if self.distant else None
         shots = shot_ids(homographies, motion.cuts)
         # The working copy is the result too: finishing a frame writes only its
@@ -447,6 +448,8 @@ class FlowEngine:
             work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra)
             self._tick("cpu_keyframes", clock)
             sources[key] = True
+            if self._distant_sources is not None:
+                self._distant_sources[key] = ~_enlarged(moving[key], size, 2)
             tracked[key] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
             self._ring_rows[key] = np.zeros(0, bool)
             # The next round extends this state in place; the keyframe's and
@@ -470,7 +473,7 @@ class FlowEngine:
         # Not held between windows: the pipeline keeps the result, and
         # these would outlive it into the next window's peak.
         self._work = None
-        self._moving = None
+        self._distant_sources = None
         self._ring_rows = []
         return work
 
@@ -492,8 +495,8 @@ class FlowEngine:
         if chain is None:
             return [None] * count
         wanted = [~(future[t].found | past[t].found) for t in range(count)]
-        if self._moving is not None:
-            sources = sources & ~self._moving
+        if self._distant_sources is not None:
+            sources = self._distant_sources
         rings = []
         for t, (ys, xs) in enumerate(tracked):
             keep = self._ring_rows[t] & sources[t, ys, xs]
@@ -591,6 +594,14 @@ class _Estimate(NamedTuple):
     foreign: NDArray[np.bool_]
     moving: NDArray[np.bool_] | None
     outliers: NDArray[np.bool_] | None
+
+
+def _enlarged(mask: NDArray[np.bool_], size: tuple[int, int], grow: int) -> NDArray[np.bool_]:
+    """One flow-grid mask at working ``size`` (nearest), grown by ``grow`` px."""
+    if mask.shape != size:
+        height, width = size
+        mask = cv2.resize(mask.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+    return _dilate(mask, grow)
 
 
 def _to_working(masks: NDArray[np.bool_], size: tuple[int, int]) -> NDArray[np.bool_]:
