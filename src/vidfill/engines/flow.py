@@ -380,15 +380,24 @@ class FlowEngine:
         # The ring around each hole (where the seam offset is measured), as a
         # flag per tracked pixel: it is a subset of the tracked pixels.
         self._ring_rows = []
+        # Share of the band around each hole that may be copied from: a
+        # keyframe's spatial fill is drawn from that band and then carried to
+        # every frame, so a band crossed by a passer-by would colour them all.
+        clean = np.ones(count)
         for t in range(count):
-            sources[t] = ~(_dilate(holes[t], 1) | foreign[t])
+            near = _dilate(holes[t], 1)
+            sources[t] = ~(near | foreign[t])
             if outliers is not None:
                 # One pixel more: the test is blind inside a thin object whose
                 # own shift lands on itself (a leg moving along its length);
                 # its failing edges, grown, cover it (9 clips: E_warp -2%,
                 # same mean PSNR, fewer ghost trails; 2 px cost 0.1 dB).
                 sources[t] &= ~_enlarged(outliers[t], size, 1)
-            ring = _dilate(holes[t], ring_width) & ~foreign[t]
+            around = _dilate(holes[t], ring_width)
+            ring = around & ~foreign[t]
+            band = np.count_nonzero(around & ~near)
+            if band:
+                clean[t] = np.count_nonzero(sources[t] & around) / band
             if has_hole[t]:
                 ys, xs = np.nonzero(ring | foreign[t])
             else:
@@ -440,7 +449,11 @@ class FlowEngine:
             allowed = np.maximum(self.min_missing, 0.01 * hole_sizes)
             if rounds >= self.max_rounds or (missing <= allowed).all():
                 break
-            key = int(np.argmax(missing - allowed))
+            # Most missing, discounted by how much of the band around the hole
+            # is unusable (9 clips, 40 frames: rollerblade 23.15 -> 24.12 dB,
+            # its static hole no longer filled from a frame the skater crosses;
+            # DAVIS mean 25.94 -> 26.09).
+            key = int(np.argmax((missing - allowed) * clean))
             # Only the keyframe's distant candidates are used before the next
             # round replaces them all.
             extra = [e if t == key else None for t, e in enumerate(extra)]
