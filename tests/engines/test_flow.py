@@ -138,3 +138,29 @@ def test_degenerate_windows_are_filled_without_error(shape, kind) -> None:
     out = FlowEngine().fill_window(frames, holes)
     assert out.shape == frames.shape and out.dtype == np.uint8
     np.testing.assert_array_equal(out[~holes], frames[~holes])
+
+
+
+def test_never_seen_fill_is_not_drawn_from_a_passer_by() -> None:
+    # Static shot, static hole over a never-seen spot of a wall; a textured
+    # red figure walks along the hole's edge in the first three frames only.
+    # The spatial fill is made once, on a keyframe, and carried to every
+    # frame: it must be made where the band around the hole shows the wall.
+    count, height, width = 10, 64, 96
+    ys, xs = np.mgrid[0:height, 0:width]
+    wall = np.stack([90 + ys // 4, 100 + xs // 8, np.full_like(ys, 110)], axis=-1)
+    frames = np.repeat(wall[None].astype(np.uint8), count, axis=0)
+    rng = np.random.default_rng(1)
+    figure = np.zeros((24, 10, 3), np.uint8)
+    figure[..., 0] = 160 + rng.integers(0, 90, (24, 10))
+    figure[..., 1] = rng.integers(0, 60, (24, 10))
+    for t in range(3):
+        frames[t, 20:44, 30 + 4 * t : 40 + 4 * t] = figure
+    hole = np.zeros((height, width), bool)
+    hole[24:40, 40:56] = True
+    holes = np.repeat(hole[None], count, axis=0)
+    out = FlowEngine().fill_window(frames, holes)
+    fill = out[3:, hole].astype(int)
+    # Keyed on the first frame (most missing, ties to the earliest), the
+    # figure's red was carried into every frame (red - green up to 145).
+    assert (fill[..., 0] - fill[..., 1]).max() < 20
