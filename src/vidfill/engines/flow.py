@@ -406,14 +406,16 @@ class FlowEngine:
             tracked.append((ys.astype(np.int32), xs.astype(np.int32)))
             self._ring_rows.append(ring[ys, xs])
         del foreign, outliers
+        self._distant_sources = None
         if moving is not None:
             # Distant frames copy only what moves with the camera; flow
             # blurs an object's outline over a few pixels, hence the margin.
+            def still(t: int) -> NDArray[np.bool_]:
+                return ~_enlarged(moving[t], size, 2)
+
             self._distant_sources = np.empty_like(sources)
             for t in range(count):
-                np.logical_and(
-                    sources[t], ~_enlarged(moving[t], size, 2), out=self._distant_sources[t]
-                )
+                np.logical_and(sources[t], still(t), out=self._distant_sources[t])
         chain = homography_chain(homographies, motion.cuts) if self.distant else None
         shots = shot_ids(homographies, motion.cuts)
         # The working copy is the result too: finishing a frame writes only its
@@ -462,7 +464,7 @@ class FlowEngine:
             self._tick("cpu_keyframes", clock)
             sources[key] = True
             if self._distant_sources is not None:
-                self._distant_sources[key] = ~_enlarged(moving[key], size, 2)
+                self._distant_sources[key] = still(key)
             tracked[key] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
             self._ring_rows[key] = np.zeros(0, bool)
             # The next round extends this state in place; the keyframe's and
@@ -609,25 +611,28 @@ class _Estimate(NamedTuple):
     outliers: NDArray[np.bool_] | None
 
 
+def _resized(mask: NDArray[np.bool_], size: tuple[int, int]) -> NDArray[np.bool_]:
+    """One flow-grid mask at working ``size`` (H, W), nearest neighbour."""
+    if mask.shape == size:
+        return mask
+    height, width = size
+    return cv2.resize(mask.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
+
+
 def _enlarged(mask: NDArray[np.bool_], size: tuple[int, int], grow: int) -> NDArray[np.bool_]:
-    """One flow-grid mask at working ``size`` (nearest), grown by ``grow`` px."""
-    if mask.shape != size:
-        height, width = size
-        mask = cv2.resize(mask.view(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST) > 0
-    return _dilate(mask, grow)
+    """One flow-grid mask at working ``size``, grown by ``grow`` px."""
+    return _dilate(_resized(mask, size), grow)
 
 
 def _to_working(masks: NDArray[np.bool_], size: tuple[int, int]) -> NDArray[np.bool_]:
     """Masks on the flow grid, resized (nearest) to the working ``size``."""
-    height, width = size
     if masks.shape[1:] == size:
         return masks
     # Filled frame by frame: a list of frames plus their stack would hold
     # the full-size mask twice.
-    out = np.empty((len(masks), height, width), bool)
+    out = np.empty((len(masks), *size), bool)
     for t, m in enumerate(masks):
-        big = cv2.resize(m.astype(np.uint8), (width, height), interpolation=cv2.INTER_NEAREST)
-        np.greater(big, 0, out=out[t])
+        out[t] = _resized(m, size)
     return out
 
 

@@ -92,6 +92,31 @@ def sample_stack_bilinear(
     return out
 
 
+def _landing(flow: NDArray[np.float32]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Where each pixel of frame a lands in frame b: ``(x + dx, y + dy)`` maps."""
+    height, width = flow.shape[:2]
+    grid_x, grid_y = np.meshgrid(
+        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
+    )
+    return grid_x + flow[..., 0], grid_y + flow[..., 1]
+
+
+def _lands_inside(map_x: NDArray[np.float32], map_y: NDArray[np.float32]) -> NDArray[np.bool_]:
+    """Which landing points of :func:`_landing` fall inside the frame."""
+    height, width = map_x.shape
+    return (map_x >= 0) & (map_x <= width - 1) & (map_y >= 0) & (map_y <= height - 1)
+
+
+def _pull(
+    image: NDArray[np.generic],
+    map_x: NDArray[np.float32],
+    map_y: NDArray[np.float32],
+    nearest: bool,
+) -> NDArray[np.generic]:
+    mode = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
+    return cv2.remap(image, map_x, map_y, mode, borderMode=cv2.BORDER_REPLICATE)
+
+
 def warp_backward(
     image: NDArray[np.generic], flow: NDArray[np.float32], *, nearest: bool = False
 ) -> NDArray[np.generic]:
@@ -100,14 +125,7 @@ def warp_backward(
     ``out[y, x] = image[y + dy, x + dx]``, bilinear unless ``nearest``; points
     leaving the frame take the nearest border pixel.
     """
-    height, width = flow.shape[:2]
-    grid_x, grid_y = np.meshgrid(
-        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
-    )
-    map_x = grid_x + flow[..., 0]
-    map_y = grid_y + flow[..., 1]
-    mode = cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR
-    return cv2.remap(image, map_x, map_y, mode, borderMode=cv2.BORDER_REPLICATE)
+    return _pull(image, *_landing(flow), nearest)
 
 
 def fb_consistent(
@@ -152,14 +170,10 @@ def fb_check(
     Returns the valid mask and residual of :func:`fb_consistent` for every
     pixel of frame a; points leaving the frame are invalid.
     """
-    height, width = flow_ab.shape[:2]
-    back = warp_backward(flow_ba, flow_ab)
+    map_x, map_y = _landing(flow_ab)
+    back = _pull(flow_ba, map_x, map_y, False)
     valid, residual = fb_consistent(flow_ab, back, **kwargs)
-    grid_x, grid_y = np.meshgrid(np.arange(width), np.arange(height))
-    tx = grid_x + flow_ab[..., 0]
-    ty = grid_y + flow_ab[..., 1]
-    inside = (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
-    return valid & inside, residual
+    return valid & _lands_inside(map_x, map_y), residual
 
 
 def photometric_outliers(
@@ -197,19 +211,16 @@ def photometric_outliers(
     -------
     ndarray of bool, shape (T, h, w)
     """
-    count, height, width = grey.shape
-    grid_x, grid_y = np.meshgrid(
-        np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32)
-    )
+    count = len(grey)
     failed = np.zeros(grey.shape, bool)
     kept = [t for t in range(count - 1) if cuts is None or not cuts[t]]
     pairs = [(t, t + 1, forward) for t in kept] + [(t + 1, t, backward) for t in kept]
     for a, b, flows in pairs:
-        flow = flows[min(a, b)]
-        tx, ty = grid_x + flow[..., 0], grid_y + flow[..., 1]
-        inside = (tx >= 0) & (tx <= width - 1) & (ty >= 0) & (ty <= height - 1)
-        seen = inside & ~warp_backward(holes[b].astype(np.uint8), flow, nearest=True).astype(bool)
-        warped = warp_backward(grey[b], flow)
+        # One landing map serves the hole lookup, the colour and the frame test.
+        map_x, map_y = _landing(flows[min(a, b)])
+        in_hole = _pull(holes[b].astype(np.uint8), map_x, map_y, True).astype(bool)
+        seen = _lands_inside(map_x, map_y) & ~in_hole
+        warped = _pull(grey[b], map_x, map_y, False)
         diff = np.abs(warped.astype(np.int16) - grey[a].astype(np.int16))
         failed[a] |= seen & (diff > threshold)
     return failed & ~holes

@@ -29,6 +29,7 @@ def fit_homography(
     *,
     step: int = 6,
     tolerance: float = 1.0,
+    max_iters: int = 500,
 ) -> NDArray[np.float64] | None:
     """The dominant (camera) motion of a flow field, as a homography by RANSAC.
 
@@ -41,6 +42,8 @@ def fit_homography(
         Spacing of the sample grid in pixels.
     tolerance : float
         RANSAC inlier threshold in pixels.
+    max_iters : int
+        RANSAC iterations.
 
     Returns
     -------
@@ -59,7 +62,7 @@ def fit_homography(
         return None
     src = np.stack([xs, ys], axis=1).astype(np.float32)
     dst = src + flow[ys, xs]
-    matrix, _ = cv2.findHomography(src, dst, cv2.RANSAC, tolerance, maxIters=500)
+    matrix, _ = cv2.findHomography(src, dst, cv2.RANSAC, tolerance, maxIters=max_iters)
     if matrix is None or not np.all(np.isfinite(matrix)):
         return None
     return matrix

@@ -39,6 +39,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
+from vidfill.flow.complete import fit_homography
+
 # Background motion is fitted to flow samples on a grid with this spacing (pixels).
 BACKGROUND_STEP = 8
 # RANSAC tolerance of the background model (pixels of motion).
@@ -83,15 +85,11 @@ def background_motion(
         Maps a pixel to where the background at that pixel moves; the identity when
         too little background is left or the fit fails.
     """
-    height, width = exclude.shape
-    ys, xs = np.mgrid[step // 2 : height : step, step // 2 : width : step]
-    ring = cv2.dilate(exclude.view(np.uint8), np.ones((15, 15), np.uint8))
-    keep = ring[ys, xs] == 0
-    if keep.sum() < 12:
-        return np.eye(3)
-    points = np.stack([xs[keep], ys[keep]], 1).astype(np.float32)
-    moved = points + flow[ys[keep], xs[keep]]
-    model, _ = cv2.findHomography(points, moved, cv2.RANSAC, BACKGROUND_TOLERANCE)
+    ring = cv2.dilate(exclude.view(np.uint8), np.ones((15, 15), np.uint8)) > 0
+    # OpenCV's default RANSAC budget: short tracks have few samples to spare.
+    model = fit_homography(
+        flow, ring, step=step, tolerance=BACKGROUND_TOLERANCE, max_iters=2000
+    )
     return np.eye(3) if model is None else model
 
 

@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.errors import MaskError
+from vidfill.masks.ops import bounding_box
 from vidfill.masks.support import new_flow, track_support
 
 Box = tuple[int, int, int, int]
@@ -578,12 +579,11 @@ def union_box(a: FloatBox, b: FloatBox) -> FloatBox:
 
 def _crop(mask: NDArray[np.bool_] | None) -> tuple[int, int, NDArray[np.bool_]] | None:
     """``mask`` cut to its bounding box, as (x0, y0, crop); None when empty."""
-    if mask is None or not mask.any():
+    box = None if mask is None else bounding_box(mask)
+    if box is None:
         return None
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    return int(x0), int(y0), mask[y0:y1, x0:x1].copy()
+    x0, y0, w, h = box
+    return x0, y0, mask[y0 : y0 + h, x0 : x0 + w].copy()
 
 
 def _supports(
