@@ -78,7 +78,7 @@ def main() -> None:
     print(f"options: {options}")
     header = (
         f"{'case':28s} {'psnr f/o':>13s} {'mpsnr f/o':>13s} {'ewarp*1e3 f/o':>15s} "
-        f"{'flicker f/o':>13s} {'fps f/o':>11s}"
+        f"{'flicker f/o':>13s} {'fps f/o':>11s} {'texture f/o':>11s}"
     )
     print(header)
     completion = []
@@ -100,6 +100,7 @@ def main() -> None:
                     f"{1e3 * mb['ewarp']:7.3f}/{1e3 * mo['ewarp']:7.3f} "
                     f"{mb['flicker']:6.2f}/{mo['flicker']:6.2f}"
                 )
+                tail = f" {mb['texture_ratio']:5.2f}/{mo['texture_ratio']:5.2f}"
             else:
                 mb = removal_metrics(case, base)
                 mo = removal_metrics(case, ours)
@@ -108,8 +109,9 @@ def main() -> None:
                     f"{1e3 * mb['ewarp']:7.3f}/{1e3 * mo['ewarp']:7.3f} "
                     f"{mb['flicker']:6.2f}/{mo['flicker']:6.2f}"
                 )
+                tail = ""
             n = len(blanked)
-            print(f"{line} {n / base_s:5.1f}/{n / ours_s:5.1f}", flush=True)
+            print(f"{line} {n / base_s:5.1f}/{n / ours_s:5.1f}{tail}", flush=True)
             if args.sheets:
                 picks = [n // 4, n // 2, (3 * n) // 4]
                 rows = [[blanked[i], base[i], ours[i], case.truth[i]] for i in picks]
@@ -121,13 +123,14 @@ def main() -> None:
             continue
         mean = {
             k: (np.mean([b[k] for b, _ in group]), np.mean([o[k] for _, o in group]))
-            for k in ("psnr", "masked_psnr", "ewarp", "flicker")
+            for k in ("psnr", "masked_psnr", "ewarp", "flicker", "texture_ratio")
         }
         print(
             f"{label:28s} {mean['psnr'][0]:6.2f}/{mean['psnr'][1]:6.2f} "
             f"{mean['masked_psnr'][0]:6.2f}/{mean['masked_psnr'][1]:6.2f} "
             f"{1e3 * mean['ewarp'][0]:7.3f}/{1e3 * mean['ewarp'][1]:7.3f} "
-            f"{mean['flicker'][0]:6.2f}/{mean['flicker'][1]:6.2f}"
+            f"{mean['flicker'][0]:6.2f}/{mean['flicker'][1]:6.2f} {'':11s} "
+            f"{mean['texture_ratio'][0]:5.2f}/{mean['texture_ratio'][1]:5.2f}"
         )
 
 

@@ -129,7 +129,7 @@ class FlowEngine:
         (frames).
     max_rounds : int
         Keyframe fill rounds for never-seen pixels; what remains after them
-        is filled per frame with Telea.
+        is filled per frame with the ``leftover`` fill.
     min_missing : int
         A frame with no more never-seen pixels than this (or than 1% of its
         hole) gets no keyframe.
@@ -166,6 +166,10 @@ class FlowEngine:
         devil-sample 22.9 dB vs 19.6 (patch) and 21.8 (Telea per frame), on
         running-car 21.5 vs 18.9 (patch); synthesis invents sharp but wrong
         structure (trees in a river) on these large holes.
+    leftover : str
+        Fill of the few never-seen pixels left in non-keyframes (same
+        choices as ``spatial``). A smooth fill by default: synthesis run per
+        frame would invent a different texture in each frame and flicker.
     """
 
     name = "flow"
@@ -193,6 +197,7 @@ class FlowEngine:
         ring_error: float = 10.0,
         blend_factor: int = 4,
         spatial: str = "harmonic",
+        leftover: str = "harmonic",
     ) -> None:
         self.flow_max_side = int(flow_max_side)
         self.flow_min_scale = float(flow_min_scale)
@@ -213,6 +218,7 @@ class FlowEngine:
         self.ring_error = float(ring_error)
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
+        self.leftover_name, self._leftover = _spatial_fill(leftover)
         # Weights divide by these, and a zero or negative grid size, scale or
         # threshold has no meaning: refuse them here, not as NaN frames later.
         for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell"):
@@ -460,7 +466,9 @@ class FlowEngine:
             # round replaces them all.
             extra = [e if t == key else None for t, e in enumerate(extra)]
             clock = time.process_time()
-            work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra)
+            work[key] = self._finish(
+                key, work, holes, tracked, sources, future, past, extra, self._spatial
+            )
             self._tick("cpu_keyframes", clock)
             sources[key] = True
             if self._distant_sources is not None:
@@ -478,7 +486,9 @@ class FlowEngine:
         clock = time.process_time()
 
         def finish(t: int) -> None:
-            image = self._finish(t, work, holes, tracked, sources, future, past, extra)
+            image = self._finish(
+                t, work, holes, tracked, sources, future, past, extra, self._leftover
+            )
             np.copyto(work[t], image, where=holes[t][..., None])
 
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
@@ -549,8 +559,9 @@ class FlowEngine:
         future: list[CandidateSet],
         past: list[CandidateSet],
         extra: list[_Sparse | None],
+        spatial: SpatialFill,
     ) -> NDArray[np.uint8]:
-        """Frame ``t`` completed: fused candidates, seam correction, spatial fill of the rest."""
+        """Frame ``t`` completed: fused candidates, seam correction, ``spatial`` fill of the rest."""
         ys, xs = tracked[t]
         hole = holes[t]
         if len(ys) == 0:
@@ -597,7 +608,7 @@ class FlowEngine:
         del fill
         missing = hole & ~have
         if missing.any():
-            image = self._spatial(image, missing, ~missing & (sources[t] | hole))
+            image = spatial(image, missing, ~missing & (sources[t] | hole))
         return image
 
 
