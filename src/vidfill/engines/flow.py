@@ -561,7 +561,7 @@ class FlowEngine:
         extra: list[_Sparse | None],
         spatial: SpatialFill,
     ) -> NDArray[np.uint8]:
-        """Frame ``t`` completed: fused candidates, seam correction, ``spatial`` fill of the rest."""
+        """Frame ``t`` completed: candidates fused, seam corrected, ``spatial`` fill of the rest."""
         ys, xs = tracked[t]
         hole = holes[t]
         if len(ys) == 0:
