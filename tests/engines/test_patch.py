@@ -96,3 +96,38 @@ def test_clean_plate_is_the_median_of_what_is_shown() -> None:
     assert plate[1, 1, 0] == 20
     assert not seen[3, 3] and seen[1, 1]
     assert cv2.countNonZero((~seen).astype(np.uint8)) == 1
+
+
+def _pan(count: int, shift: int, seed: int = 4) -> np.ndarray:
+    """A textured scene panning: content moves ``shift`` px left per frame."""
+    return np.stack(textured_frames(count, 72, 96, seed=seed, shift=shift))
+
+
+def test_moving_camera_fills_from_the_frames_that_show_the_background() -> None:
+    frames = _pan(8, 6)
+    holes = _box(len(frames), frames.shape[1:3], 24, 48, 40, 58)
+    blank = frames.copy()
+    blank[holes] = 0
+    out = PatchEngine().fill_window(blank, holes)
+    np.testing.assert_array_equal(out[~holes], frames[~holes])
+    # A static box over a pan hides, in each frame, what others show: the
+    # mosaic plate brings the real background back (up to resampling).
+    error = np.abs(out.astype(int) - frames)[holes]
+    assert error.mean() < 4.0
+
+
+def test_moving_camera_synthesised_fill_moves_with_the_camera() -> None:
+    frames = _pan(6, 5)
+    holes = np.zeros(frames.shape[:3], bool)
+    for t in range(len(frames)):
+        # Fixed in the scene (moves with the pan): no frame ever shows it.
+        holes[t, 20:44, 50 - 5 * t : 70 - 5 * t] = True
+    blank = frames.copy()
+    blank[holes] = 0
+    out = PatchEngine().fill_window(blank, holes).astype(int)
+    # Synthesised once on the plate and carried: frame t+1 shows frame t's
+    # fill, 5 px further left (up to the resampling of the fitted motion).
+    for t in range(len(frames) - 1):
+        now = out[t][holes[t]]
+        later = np.roll(out[t + 1], 5, axis=1)[holes[t]]
+        assert np.abs(now - later).mean() < 3.0
