@@ -12,7 +12,9 @@ A second part burns a logo and a caption band into a clip with camera motion and
 into a nearly static one and checks ``detect_overlay``.
 
 Run: ``.venv/bin/python benchmarks/mask_quality.py [--method hybrid|csrt|points] [--at middle]
-[clip ...]``, or ``--speed 3`` for best-of-3 frames/s only.
+[--refine model,grabcut] [clip ...]``, or ``--speed 3`` for best-of-3 frames/s only. Each
+refinement method named in ``--refine`` (default: the default one) gets its own
+columns, from the same tracks, for an A/B comparison in one run.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from vidfill.io.read import probe
 from vidfill.masks.make import DEFAULT_DILATE, iter_masks, track_objects
 from vidfill.masks.ops import bounding_box
 from vidfill.masks.overlay import detect_overlay
+from vidfill.masks.refine import DEFAULT_REFINE
 from vidfill.masks.track import Track, to_work_gray, work_scale
 
 CLIPS = SHARED_CLIPS
@@ -85,25 +88,40 @@ def track_clip(
 
 
 def clip_masks(
-    name: str, frames: list[np.ndarray], track: Track, radius: int, keep_box: bool = False
+    name: str,
+    frames: list[np.ndarray],
+    track: Track,
+    radius: int,
+    keep_box: bool = False,
+    refine: str = DEFAULT_REFINE,
 ) -> list[np.ndarray]:
     """The masks ``vidfill mask`` writes for ``track`` (refined, voted, dilated), computed
     by the same function from the frames already in memory."""
     info = probe(CLIPS / name / "frames")
     return [
         mask
-        for _, mask in iter_masks(info, [track], keep_box=keep_box, dilate=radius, frames=frames)
+        for _, mask in iter_masks(
+            info, [track], keep_box=keep_box, dilate=radius, frames=frames, refine=refine
+        )
     ]
 
 
 def object_clips(
-    names: list[str], method: str, at_mode: str, radius: int, keys_count: int = 1
+    names: list[str],
+    method: str,
+    at_mode: str,
+    radius: int,
+    keys_count: int = 1,
+    refines: tuple[str, ...] = (DEFAULT_REFINE,),
 ) -> None:
     where = f"{keys_count} keyframes (first to last)" if keys_count > 1 else f"frame={at_mode}"
-    print(f"tracker={method} box from {where} dilation={radius}px")
+    print(f"tracker={method} box from {where} dilation={radius}px refine={','.join(refines)}")
+    refined_head = " | ".join(
+        f"{r[:7]:>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s}" for r in refines
+    )
     print(
         f"{'clip':15s} {'frames':>6s} | {'box cov':>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s} | "
-        f"{'ref cov':>7s} {'worst':>5s} {'prec':>5s} {'fps':>6s} | lost"
+        f"{refined_head} | lost"
     )
     rows = []
     for name in names:
@@ -123,23 +141,22 @@ def object_clips(
         track = track_clip(name, keys, grays, method)
         track_time = time.perf_counter() - start
         box_masks = clip_masks(name, frames, track, radius, keep_box=True)
-        start = time.perf_counter()
-        refined = clip_masks(name, frames, track, radius)
-        refine_time = time.perf_counter() - start
         b = score(box_masks, truth)
-        r = score(refined, truth)
-        box_fps = n / track_time
-        ref_fps = n / (track_time + refine_time)
-        rows.append((*b, box_fps, *r, ref_fps))
-        print(
-            f"{name:15s} {n:6d} | {b[0]:7.3f} {b[1]:5.3f} {b[2]:5.3f} {box_fps:6.1f} | "
-            f"{r[0]:7.3f} {r[1]:5.3f} {r[2]:5.3f} {ref_fps:6.1f} | {sum(track.lost)}"
-        )
-    mean = np.mean(rows, axis=0)
-    print(
-        f"{'mean':15s} {'':6s} | {mean[0]:7.3f} {mean[1]:5.3f} {mean[2]:5.3f} {mean[3]:6.1f} | "
-        f"{mean[4]:7.3f} {mean[5]:5.3f} {mean[6]:5.3f} {mean[7]:6.1f} |"
-    )
+        row = [*b, n / track_time]
+        for refine in refines:
+            start = time.perf_counter()
+            refined = clip_masks(name, frames, track, radius, refine=refine)
+            refine_time = time.perf_counter() - start
+            row += [*score(refined, truth), n / (track_time + refine_time)]
+        rows.append(row)
+        print(f"{name:15s} {n:6d} | {_cells(row)} | {sum(track.lost)}")
+    print(f"{'mean':15s} {'':6s} | {_cells(list(np.mean(rows, axis=0)))} |")
+
+
+def _cells(row: list[float]) -> str:
+    """``coverage worst precision fps`` groups of a result row, separated by bars."""
+    groups = [row[i : i + 4] for i in range(0, len(row), 4)]
+    return " | ".join(f"{c:7.3f} {w:5.3f} {p:5.3f} {f:6.1f}" for c, w, p, f in groups)
 
 
 def burn(frames: list[np.ndarray], kind: str) -> tuple[list[np.ndarray], np.ndarray]:
@@ -201,7 +218,7 @@ def overlays() -> None:
             )
 
 
-def speed(name: str, method: str, repeats: int) -> None:
+def speed(name: str, method: str, repeats: int, refine: str = DEFAULT_REFINE) -> None:
     """Best-of-N frames/s on one clip (the machine is shared: the best run is the least
     disturbed one). Decoding is not counted; refinement includes the temporal vote."""
     frames, truth = load(name)
@@ -214,12 +231,13 @@ def speed(name: str, method: str, repeats: int) -> None:
         track = track_clip(name, [(box, 0)], grays, method)
         best_track = min(best_track, time.perf_counter() - start)
         start = time.perf_counter()
-        clip_masks(name, frames, track, DEFAULT_DILATE)
+        clip_masks(name, frames, track, DEFAULT_DILATE, refine=refine)
         best_refine = min(best_refine, time.perf_counter() - start)
     n = len(frames)
     print(
-        f"speed {name} {size[1]}x{size[0]} tracker={method}: tracking {n / best_track:.1f} "
-        f"frames/s, tracking + refinement {n / (best_track + best_refine):.1f} frames/s "
+        f"speed {name} {size[1]}x{size[0]} tracker={method} refine={refine}: "
+        f"tracking {n / best_track:.1f} frames/s, "
+        f"tracking + refinement {n / (best_track + best_refine):.1f} frames/s "
         f"(best of {repeats})"
     )
 
@@ -233,6 +251,11 @@ def main() -> None:
     parser.add_argument(
         "--keys", type=int, default=1, help="boxes on this many frames, first to last"
     )
+    parser.add_argument(
+        "--refine",
+        default=DEFAULT_REFINE,
+        help="refinement methods to compare, comma-separated (model, grabcut)",
+    )
     parser.add_argument("--no-overlay", action="store_true")
     parser.add_argument("--only-overlay", action="store_true")
     parser.add_argument(
@@ -244,10 +267,12 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.speed:
-        speed("bmx-trees", args.method, args.speed)
+        for refine in args.refine.split(","):
+            speed("bmx-trees", args.method, args.speed, refine)
         return
     if not args.only_overlay:
-        object_clips(args.clips, args.method, args.at, args.dilate, args.keys)
+        refines = tuple(args.refine.split(","))
+        object_clips(args.clips, args.method, args.at, args.dilate, args.keys, refines)
     if not args.no_overlay:
         overlays()
 

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from tests.masks.synthetic import texture
-from vidfill.masks.refine import refine_mask, refine_masks, shift_mask
+from vidfill.masks.refine import refine_mask, refine_masks, relative_motion, shift_mask
 
 
 def disk_scene(cx: int = 80, cy: int = 60, radius: int = 25) -> tuple[np.ndarray, np.ndarray]:
@@ -47,3 +47,48 @@ def test_shift_mask() -> None:
     mask[1, 1] = True
     assert shift_mask(mask, 2, 1)[2, 3]
     assert not shift_mask(mask, 10, 0).any()
+
+
+def test_model_refinement_is_tight_on_a_coloured_shape_over_texture() -> None:
+    frame, disk = disk_scene()
+    box = (50, 30, 61, 61)
+    # The support (flow-followed pixels) is a rough blob inside the disk.
+    support = np.zeros_like(disk)
+    cv2.circle(support.view(np.uint8), (80, 60), 15, 1, -1)
+    mask = refine_mask(frame, box, support=support, method="model")
+    inter = (mask & disk).sum()
+    assert inter / disk.sum() > 0.95
+    assert inter / mask.sum() > 0.9
+    # The box alone would be 61 * 61 = 3721 pixels for a 1961-pixel disk.
+    assert mask.sum() < 1.15 * disk.sum()
+
+
+def test_model_refinement_drops_pixels_moving_with_the_camera() -> None:
+    frame, disk = disk_scene()
+    box = (50, 30, 61, 61)
+    # The object moves 3 px a frame relative to the camera, but the disk's left half
+    # moves with the background (a look-alike standing still): only the right half is object.
+    motion = np.full(disk.shape, 3.0, np.float32)
+    motion[:, :80] = 0.0
+    support = disk & (np.arange(160) >= 80)[None, :]
+    mask = refine_mask(frame, box, support=support, method="model", motion=motion)
+    assert mask[60, 100] and not mask[60, 60]
+    # Without the motion cue the colour alone keeps the whole disk.
+    assert refine_mask(frame, box, support=support, method="model")[60, 60]
+
+
+def test_relative_motion_is_zero_on_the_background_and_large_on_a_mover() -> None:
+    background = texture(120, 160, seed=5)[..., 0]
+    # The camera pans 3 px right: the whole frame shifts; a patch moves 4 px down.
+    prev = background.copy()
+    nxt = np.roll(background, 3, axis=1)
+    patch = texture(30, 30, seed=6)[..., 1]
+    prev[40:70, 60:90] = patch
+    nxt[44:74, 63:93] = patch
+    flow = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    flow_back = flow.calc(nxt, prev, None)
+    exclude = np.zeros((120, 160), bool)
+    exclude[35:80, 55:100] = True
+    motion = relative_motion(flow_back, exclude)
+    assert np.median(motion[10:30, 10:150]) < 0.3
+    assert np.median(motion[50:70, 70:88]) > 2.5

@@ -12,6 +12,7 @@ from vidfill.cli import app
 from vidfill.cli.progress import frame_progress
 from vidfill.errors import MaskError
 from vidfill.masks.make import DEFAULT_DILATE, DEFAULT_TRACKER, make_masks
+from vidfill.masks.refine import DEFAULT_REFINE
 from vidfill.masks.sources import parse_box
 
 
@@ -36,6 +37,9 @@ HELP_OVERLAY = "Find static overlays (logos, timestamps, captions) and mask them
 HELP_KEEP_BOX = "Mask the whole tracked box, not the object's shape."
 HELP_GROW_DOWN = "Extend tracked masks N pixels downward (shadows)."
 HELP_TRACKER = "Tracker: hybrid (CSRT + points, default), csrt, points or kcf."
+HELP_REFINE = (
+    "How the object's shape is found in its box: model (colour and motion, default) or grabcut."
+)
 HELP_PREVIEW = "Also write the video with the masks overlaid (.mp4/.mkv/.mov)."
 
 
@@ -53,6 +57,7 @@ def mask_command(
     grow_down: Annotated[int, typer.Option("--grow-down", help=HELP_GROW_DOWN)] = 0,
     preview: Annotated[Path | None, typer.Option("--preview", help=HELP_PREVIEW)] = None,
     tracker: Annotated[str, typer.Option(help=HELP_TRACKER)] = DEFAULT_TRACKER,
+    refine: Annotated[str, typer.Option(help=HELP_REFINE)] = DEFAULT_REFINE,
     overwrite: Annotated[bool, typer.Option(help="Replace outputs that exist.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress or report.")] = False,
 ) -> None:
@@ -79,6 +84,7 @@ def mask_command(
             preview=preview,
             overwrite=overwrite,
             method=tracker,
+            refine=refine,
             on_start=progress.on_start,
             on_frame=progress.on_frame,
         )

@@ -25,7 +25,14 @@ from vidfill.io.read import iter_frames, probe
 from vidfill.io.write import VIDEO_SUFFIXES, check_output_path, open_output
 from vidfill.masks.ops import dilate as dilate_mask
 from vidfill.masks.overlay import detect_overlay
-from vidfill.masks.refine import REFINE_ITERATIONS, refine_mask, vote_mask
+from vidfill.masks.refine import (
+    DEFAULT_REFINE,
+    REFINE_ITERATIONS,
+    REFINE_METHODS,
+    MotionCue,
+    refine_mask,
+    vote_mask,
+)
 from vidfill.masks.sources import check_box
 from vidfill.masks.track import Box, Track, box_to_mask, to_work_gray, track_box, work_scale
 from vidfill.types import VideoInfo
@@ -126,12 +133,14 @@ def iter_masks(
     grow_down: int = 0,
     smooth: bool = True,
     frames: Iterable[NDArray[np.uint8]] | None = None,
+    refine: str = DEFAULT_REFINE,
 ) -> Iterator[tuple[NDArray[np.uint8], NDArray[np.bool_]]]:
     """Second pass: yield ``(frame, mask)`` with the tracked objects refined and merged.
 
     ``frames`` replaces reading the input again when the caller already holds the
     decoded frames (``benchmarks/mask_quality.py`` times this exact code without
-    decoding).
+    decoding). ``refine`` is the shape method of
+    :func:`vidfill.masks.refine.refine_mask` (``"model"`` or ``"grabcut"``).
     """
     frames = iter_frames(info) if frames is None else frames
     if not tracks:
@@ -148,7 +157,9 @@ def iter_masks(
     # (frame, raw mask per object) for the previous, current and next frame: the
     # temporal vote needs one frame of look-ahead.
     window: list[tuple[NDArray[np.uint8], list[NDArray[np.bool_]]]] = []
+    cue = MotionCue(info.size) if refine == "model" and not keep_box else None
     for index, frame in enumerate(frames):
+        motion = None if cue is None else cue.next(frame, [t.boxes[index] for t in tracks])
         raw = [
             box_to_mask(t.boxes[index], info.size)
             if keep_box
@@ -157,6 +168,8 @@ def iter_masks(
                 t.boxes[index],
                 iterations=REFINE_ITERATIONS,
                 support=t.support_mask(index, info.size),
+                method=refine,
+                motion=motion,
             )
             for t in tracks
         ]
@@ -248,6 +261,7 @@ def track_masks(
     dilate: int = 0,
     grow_down: int = 0,
     method: str = DEFAULT_TRACKER,
+    refine: str = DEFAULT_REFINE,
 ) -> Iterator[NDArray[np.bool_]]:
     """Masks of the object in ``box`` on frame ``at``, tracked over the whole clip.
 
@@ -263,7 +277,9 @@ def track_masks(
     info = probe(input)
     keys = _check_keys([box], [at], info)
     tracks = track_objects(info, keys, method=method)
-    for _, mask in iter_masks(info, tracks, keep_box=keep_box, dilate=dilate, grow_down=grow_down):
+    for _, mask in iter_masks(
+        info, tracks, keep_box=keep_box, dilate=dilate, grow_down=grow_down, refine=refine
+    ):
         yield mask
 
 
@@ -280,6 +296,7 @@ def make_masks(
     preview: str | Path | None = None,
     overwrite: bool = False,
     method: str = DEFAULT_TRACKER,
+    refine: str = DEFAULT_REFINE,
     on_start: Callable[[VideoInfo], None] | None = None,
     on_frame: Callable[[int], None] | None = None,
 ) -> MaskReport:
@@ -310,6 +327,9 @@ def make_masks(
         Replace existing outputs.
     method : str
         Tracker: ``"hybrid"`` (default: CSRT + points), ``"csrt"``, ``"points"`` or ``"kcf"``.
+    refine : str
+        How the object's shape is found in its box: ``"model"`` (default: colour and
+        motion model) or ``"grabcut"`` (see :mod:`vidfill.masks.refine`).
     on_start, on_frame : callables, optional
         Progress callbacks (the info, then the count of masks written).
 
@@ -326,6 +346,8 @@ def make_masks(
         For an output that exists or cannot be written.
     """
     input_path, output_path = Path(input), Path(output)
+    if refine not in REFINE_METHODS:
+        raise MaskError(f"unknown refinement {refine!r}; choose one of {', '.join(REFINE_METHODS)}")
     if not boxes and not auto_overlay:
         raise MaskError("nothing to mask: give --box X,Y,W,H and/or --auto-overlay")
     info = probe(input_path)
@@ -353,6 +375,7 @@ def make_masks(
         keep_box=keep_box,
         dilate=dilate,
         grow_down=grow_down,
+        refine=refine,
     )
     if output_path.suffix.lower() in VIDEO_SUFFIXES:
         # A lossless mask video: lossy chroma/edge ringing would turn into grey pixels.

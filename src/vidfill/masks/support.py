@@ -93,7 +93,7 @@ def background_motion(
     return np.eye(3) if model is None else model
 
 
-def _motion_field(
+def motion_field(
     model: NDArray[np.float64], size: tuple[int, int], origin: tuple[int, int] = (0, 0)
 ) -> NDArray[np.float32]:
     """The per-pixel displacement ``(H, W, 2)`` that the homography ``model`` describes,
@@ -159,7 +159,7 @@ def separate_object(
     y0, y1 = max(0, rows[0] - pad), min(height, rows[-1] + 1 + pad)
     x0, x1 = max(0, cols[0] - pad), min(width, cols[-1] + 1 + pad)
     inner = warped[y0:y1, x0:x1]
-    relative = flow_back[y0:y1, x0:x1] - _motion_field(model, inner.shape, (int(x0), int(y0)))
+    relative = flow_back[y0:y1, x0:x1] - motion_field(model, inner.shape, (int(x0), int(y0)))
     own = np.hypot(relative[..., 0], relative[..., 1])
     typical = float(np.percentile(own[inner], 75))
     if typical < MIN_OWN_MOTION:
