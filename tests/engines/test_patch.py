@@ -131,3 +131,22 @@ def test_moving_camera_synthesised_fill_moves_with_the_camera() -> None:
         now = out[t][holes[t]]
         later = np.roll(out[t + 1], 5, axis=1)[holes[t]]
         assert np.abs(now - later).mean() < 3.0
+
+
+def test_moving_camera_fill_carries_over_the_window_boundary() -> None:
+    frames = _pan(10, 5)
+    holes = np.zeros(frames.shape[:3], bool)
+    for t in range(len(frames)):
+        holes[t, 20:44, 60 - 5 * t : 80 - 5 * t] = True  # never shown by any frame
+    blank = frames.copy()
+    blank[holes] = 0
+    first = PatchEngine(seed=1).fill_window(blank[:6], holes[:6])
+    # Next window: the last two finished frames lead with empty holes.
+    frames2 = np.concatenate([first[4:6], blank[6:]])
+    holes2 = holes[4:].copy()
+    holes2[:2] = False
+    out = PatchEngine(seed=7).fill_window(frames2, holes2).astype(int)
+    # Frame 6 shows frame 5's invented fill, moved with the camera, not a new one.
+    now = first[5].astype(int)[holes[5]]
+    later = np.roll(out[2], 5, axis=1)[holes[5]]
+    assert np.abs(now - later).mean() < 3.0

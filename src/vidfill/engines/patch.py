@@ -59,6 +59,11 @@ _BAND = 2.0
 # cost 0.3 dB and raised the compensated flicker ratio 0.53 -> 0.65 against
 # bilinear's texture 0.69 -> 0.58.
 _RESAMPLE = cv2.INTER_LINEAR
+_INTERPOLATION = {
+    "linear": cv2.INTER_LINEAR,
+    "cubic": cv2.INTER_CUBIC,
+    "lanczos": cv2.INTER_LANCZOS4,
+}
 
 
 def _small_grey(frame: NDArray[np.uint8], scale: float) -> NDArray[np.uint8]:
@@ -253,6 +258,11 @@ class PatchEngine:
     mosaic : bool
         With a moving camera, build one mosaic plate and carry it to every
         frame (False: synthesise every frame, warm-started from the last).
+    interpolation : {"linear", "cubic", "lanczos"}
+        How each frame's hole is resampled from the mosaic plate. Sharper
+        kernels keep more texture and cost steadiness and PSNR (11 cases of
+        ``benchmarks/patch_quality.py``: cubic texture ratio 0.64 -> 0.68,
+        flicker ratio 0.61 -> 0.69, PSNR -0.08 dB; lanczos about the same).
     fill_options : dict, optional
         Extra keyword arguments for every :func:`vidfill.fill.patch.fill_patch`
         call (benchmarks compare variants with it).
@@ -268,6 +278,7 @@ class PatchEngine:
         static_threshold: float = 0.5,
         source_gap: int = 5,
         mosaic: bool = True,
+        interpolation: str = "linear",
         fill_options: dict[str, Any] | None = None,
     ) -> None:
         self.patch_size = int(patch_size)
@@ -275,6 +286,9 @@ class PatchEngine:
         self.static_threshold = float(static_threshold)
         self.source_gap = int(source_gap)
         self.mosaic = bool(mosaic)
+        if interpolation not in _INTERPOLATION:
+            raise ValueError(f"interpolation must be one of {sorted(_INTERPOLATION)}")
+        self.interpolation = interpolation
         self.fill_options = dict(fill_options or {})
 
     def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
@@ -435,7 +449,7 @@ class PatchEngine:
                     plate,
                     to_canvas[t],
                     (width, height),
-                    flags=_RESAMPLE | cv2.WARP_INVERSE_MAP,
+                    flags=_INTERPOLATION[self.interpolation] | cv2.WARP_INVERSE_MAP,
                     borderMode=cv2.BORDER_REPLICATE,
                 )
                 out[t][holes[t]] = back[holes[t]]
