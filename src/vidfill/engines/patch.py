@@ -21,9 +21,12 @@ result to every frame instead.
   plate is built on a canvas that covers them all (a mosaic): what the hole
   hides in one frame, another usually shows; only what none shows is
   synthesised, once. Each frame's hole is resampled from the plate, so the
-  fill moves with the camera (``benchmarks/patch_quality.py``, 11 cases on 4
-  clips: flicker ratio to per-frame Telea after flow compensation 0.92 ->
-  0.61, after camera compensation 0.79 -> 0.39, PSNR -0.33 -> -0.01 dB).
+  fill moves with the camera. ``benchmarks/patch_quality.py`` (11 cases on 4
+  clips, 20 frames), against per-frame Telea, per-frame warm starts -> this
+  engine: flicker ratio after flow compensation 0.92 -> 0.72, after camera
+  compensation 0.79 -> 0.47; texture ratio 0.63 -> 0.75; PSNR -0.33 ->
+  -0.28 dB (a blurrier plate read-back and fill_patch's stronger default guide
+  give 0.61 / 0.39 flicker, 0.64 texture, -0.01 dB).
   When no homography fits or the canvas would grow too large, each frame is
   synthesised with the previous result, moved with the camera, as the starting
   guess and the frames ``source_gap`` before and after as extra sources.
@@ -54,11 +57,20 @@ _MAX_CANVAS = 6.0
 # holes (plus a margin).
 _BAND = 2.0
 
-# Mosaic warps resample twice (frame -> plate -> frame). Bicubic keeps more
-# texture, but on devil-sample and rollerblade (jittery shots, 5 cases) it
-# cost 0.3 dB and raised the compensated flicker ratio 0.53 -> 0.65 against
-# bilinear's texture 0.69 -> 0.58.
+# Frames are warped onto the plate bilinearly: the temporal median there
+# smooths anyway, and bicubic measured texture +0.03 for -0.14 dB (8 cases on
+# devil-sample, rollerblade, tennis). How the plate is read back per frame
+# is the ``interpolation`` option.
 _RESAMPLE = cv2.INTER_LINEAR
+
+# fill_patch's guide weight for this engine. fill_patch's own default (0.7)
+# suits the flow engine's leftovers, where PSNR rules; this engine is chosen
+# for texture. With bicubic resampling of the plate, on the 11 cases of
+# benchmarks/patch_quality.py (20 frames): texture ratio 0.64 -> 0.75 (up on
+# every case), PSNR against Telea -0.01 -> -0.28 dB (down on 10 of 11, by
+# 0.1-0.7 dB), flicker ratio after flow compensation 0.61 -> 0.72 (the
+# ground truth's own is 1.15: sharp texture "flickers" under resampling).
+_GUIDE_WEIGHT = 0.3
 _INTERPOLATION = {
     "linear": cv2.INTER_LINEAR,
     "cubic": cv2.INTER_CUBIC,
@@ -261,11 +273,13 @@ class PatchEngine:
     interpolation : {"linear", "cubic", "lanczos"}
         How each frame's hole is resampled from the mosaic plate. Sharper
         kernels keep more texture and cost steadiness and PSNR (11 cases of
-        ``benchmarks/patch_quality.py``: cubic texture ratio 0.64 -> 0.68,
-        flicker ratio 0.61 -> 0.69, PSNR -0.08 dB; lanczos about the same).
+        ``benchmarks/patch_quality.py`` at fill_patch's default guide: cubic
+        against linear, texture ratio 0.68 vs 0.64, flicker ratio 0.69 vs
+        0.61, PSNR -0.08 dB; lanczos about the same as cubic).
     fill_options : dict, optional
-        Extra keyword arguments for every :func:`vidfill.fill.patch.fill_patch`
-        call (benchmarks compare variants with it).
+        Keyword arguments for every :func:`vidfill.fill.patch.fill_patch` call
+        (benchmarks compare variants with it); ``guide_weight`` defaults to
+        0.3 here, a sharper fill than fill_patch's own default.
     """
 
     name = "patch"
@@ -278,7 +292,7 @@ class PatchEngine:
         static_threshold: float = 0.5,
         source_gap: int = 5,
         mosaic: bool = True,
-        interpolation: str = "linear",
+        interpolation: str = "cubic",
         fill_options: dict[str, Any] | None = None,
     ) -> None:
         self.patch_size = int(patch_size)
@@ -289,7 +303,7 @@ class PatchEngine:
         if interpolation not in _INTERPOLATION:
             raise ValueError(f"interpolation must be one of {sorted(_INTERPOLATION)}")
         self.interpolation = interpolation
-        self.fill_options = dict(fill_options or {})
+        self.fill_options = {"guide_weight": _GUIDE_WEIGHT, **(fill_options or {})}
 
     def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
         """Return ``frames`` with every hole filled (see the module docstring)."""
