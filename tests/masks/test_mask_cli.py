@@ -73,6 +73,7 @@ def test_mask_video_keep_box_and_grow_down(tmp_path: Path, clip: tuple[Path, lis
         (["--box", "10,10,20"], "four integers"),
         ([], "nothing to mask"),
         (["--box", "10,10,20,20", "--preview", "p.png"], "preview"),
+        (["--box", "10,10,20,20", "--refine", "snake"], "unknown refinement"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -134,3 +135,20 @@ def test_masks_from_frames_in_memory_match_the_files(
     assert all(np.array_equal(a, b) for a, b in zip(in_memory, written, strict=True))
     # Tracked objects are refined with the followed shape, not left as boxes.
     assert tracks[0].support_mask(3, info.size) is not None
+
+
+def test_both_refinements_cover_the_object_and_stay_inside_the_box_margin(
+    clip: tuple[Path, list],
+) -> None:
+    folder, boxes = clip
+    info = probe(folder)
+    frames = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in sorted(folder.iterdir())]
+    tracks = track_objects(info, [(tuple(int(v) for v in boxes[0]), 0)])
+    for refine in ("model", "grabcut"):
+        masks = [m for _, m in iter_masks(info, tracks, frames=frames, dilate=0, refine=refine)]
+        for mask, (x, y, w, h) in zip(masks, boxes, strict=True):
+            x0, y0 = int(x), int(y)
+            inside = mask[y0 : y0 + int(h), x0 : x0 + int(w)].mean()
+            assert inside > 0.9, refine
+            # Not the whole frame: the object is a small patch of a 160x120 clip.
+            assert mask.sum() < 3 * w * h, refine
