@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.masks.ops import dilate
-from vidfill.masks.support import background_motion, motion_field, new_flow
+from vidfill.masks.support import background_motion, motion_field
 from vidfill.masks.track import Box, FloatBox, box_to_mask, to_work_gray, work_scale
 
 # GrabCut runs on the box region reduced to at most this many pixels a side: its
@@ -77,6 +77,10 @@ MIN_SUPPORT_SHARE = 0.1
 MIN_OWN_MOTION = 1.5
 STILL_MOTION = 0.3
 STILL_SHARE = 0.1
+# The motion cue's flow: DIS "medium" has sharper motion edges than the "fast" preset
+# used for tracking (precision 0.328 -> 0.351 at the same mean coverage, 0.952 -> 0.953,
+# on the 8 DAVIS clips), for about 10 ms more a frame.
+MOTION_FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 
 
 def _region(box: FloatBox, size: tuple[int, int], margin: float) -> tuple[int, int, int, int]:
@@ -228,7 +232,7 @@ class MotionCue:
     def __init__(self, size: tuple[int, int]) -> None:
         self.size = size
         self.scale = work_scale(size)
-        self.flow = new_flow()
+        self.flow = cv2.DISOpticalFlow_create(MOTION_FLOW_PRESET)
         self.previous: NDArray[np.uint8] | None = None
 
     def next(
