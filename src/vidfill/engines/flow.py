@@ -167,9 +167,10 @@ class FlowEngine:
         running-car 21.5 vs 18.9 (patch); synthesis invents sharp but wrong
         structure (trees in a river) on these large holes.
     leftover : str
-        Fill of the few never-seen pixels left in non-keyframes (same
-        choices as ``spatial``). A smooth fill by default: synthesis run per
-        frame would invent a different texture in each frame and flicker.
+        Fill of the never-seen pixels left after the first keyframe: on later
+        keyframes and, per frame, in the rest (same choices as ``spatial``).
+        A smooth fill by default: synthesis run per frame would invent a
+        different texture in each frame and flicker.
     """
 
     name = "flow"
@@ -466,9 +467,12 @@ class FlowEngine:
             # round replaces them all.
             extra = [e if t == key else None for t, e in enumerate(extra)]
             clock = time.process_time()
-            work[key] = self._finish(
-                key, work, holes, tracked, sources, future, past, extra, self._spatial
-            )
+            # Only the first keyframe is synthesised: it holds most of what
+            # no frame shows, and later rounds fill thin remainders (11
+            # clips, 40 frames, spatial="patch": same PSNR and E_warp as
+            # synthesising every round, dog-agility 854x480 CPU 11.9 -> 8.3 s).
+            fill = self._spatial if rounds == 0 else self._leftover
+            work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra, fill)
             self._tick("cpu_keyframes", clock)
             sources[key] = True
             if self._distant_sources is not None:
