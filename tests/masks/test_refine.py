@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from tests.masks.synthetic import texture
 from vidfill.masks.refine import refine_mask, refine_masks, relative_motion, shift_mask
@@ -18,10 +19,11 @@ def disk_scene(cx: int = 80, cy: int = 60, radius: int = 25) -> tuple[np.ndarray
     return frame, disk > 0
 
 
-def test_disk_in_a_box_gives_a_disk() -> None:
+@pytest.mark.parametrize("method", ["model", "grabcut"])
+def test_disk_in_a_box_gives_a_disk(method: str) -> None:
     frame, disk = disk_scene()
     box = (50, 30, 61, 61)  # the disk's bounding box plus ~5 px
-    mask = refine_mask(frame, box, grow=0.0)
+    mask = refine_mask(frame, box, grow=0.0, method=method)
     inter = (mask & disk).sum()
     assert inter / disk.sum() > 0.95
     assert inter / (mask | disk).sum() > 0.85

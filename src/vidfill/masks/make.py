@@ -38,7 +38,7 @@ from vidfill.masks.track import Box, Track, box_to_mask, to_work_gray, track_box
 from vidfill.types import VideoInfo
 
 # Tracked masks are grown by this much by default: DAVIS-style outlines miss the
-# blurred edge, and after GrabCut a few more pixels of margin cost little.
+# blurred edge, and after refinement a few more pixels of margin cost little.
 DEFAULT_DILATE = 8
 # About this many frames, evenly spread over the clip, feed overlay detection.
 OVERLAY_SAMPLES = 48

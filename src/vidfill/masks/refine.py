@@ -104,7 +104,7 @@ def refine_mask(
     work_side: int = REFINE_SIDE,
     grow: float = GROW,
     support: NDArray[np.bool_] | None = None,
-    method: str = "grabcut",
+    method: str = DEFAULT_REFINE,
     motion: NDArray[np.float32] | None = None,
 ) -> NDArray[np.bool_]:
     """The object inside ``box`` on ``frame`` as a mask shaped like it.
@@ -135,9 +135,9 @@ def refine_mask(
         parts coloured like the background (legs on a dark court, a racket), the
         flow drops parts that move like the background.
     method : str
-        ``"grabcut"`` (the default of this function, for compatibility) or
-        ``"model"`` (colour and motion model, see :func:`model_mask`; ``prior``,
-        ``iterations``, ``work_side`` and ``grow`` are then unused).
+        ``"model"`` (default: colour and motion model, see :func:`model_mask`;
+        ``prior``, ``iterations``, ``work_side`` and ``grow`` are then unused) or
+        ``"grabcut"``.
     motion : float32 (H, W), optional
         For ``"model"``: each pixel's motion relative to the background
         (:func:`relative_motion`, resized to the frame).
