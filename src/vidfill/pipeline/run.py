@@ -18,6 +18,7 @@ from numpy.typing import NDArray
 from vidfill.compose.composite import composite_into
 from vidfill.engines.base import Engine
 from vidfill.errors import MaskError
+from vidfill.pipeline.memory import bound_heap_growth
 from vidfill.pipeline.windows import Region, WindowSettings, working_region
 
 ProgressCallback = Callable[[int], None]
@@ -87,6 +88,8 @@ def fill_stream(
         Each frame with its hole filled; every pixel outside the hole is
         the input pixel, unchanged.
     """
+    # Without it the C heap grows from window to window (see pipeline.memory).
+    bound_heap_growth()
     settings = window or WindowSettings.for_length(engine.preferred_window)
     pairs = iter(zip(frames, holes, strict=True))
     budget_checked = memory_budget is None

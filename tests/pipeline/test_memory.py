@@ -1,0 +1,65 @@
+"""The fixed mmap threshold that keeps the heap from growing over a long run (glibc)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or os.confstr("CS_GNU_LIBC_VERSION") is None,
+    reason="glibc only",
+)
+
+# In a child, so the threshold starts at glibc's default: free a 24 MiB block
+# (which lifts the dynamic threshold to 24 MiB), fix the threshold, then see
+# whether a 6 MiB array still gets its own mapping and gives it back.
+PROBE = """
+import ctypes, json
+import numpy as np
+from vidfill.pipeline.memory import bound_heap_growth
+
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+        "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+big = np.ones(24 * 2**20, np.uint8)
+del big
+applied = bound_heap_growth()
+before = libc.mallinfo2().hblkhd
+block = np.ones(6 * 2**20, np.uint8)
+held = libc.mallinfo2().hblkhd
+del block
+after = libc.mallinfo2().hblkhd
+print(json.dumps({"applied": applied, "held": held - before, "after": after - before}))
+"""
+
+
+def probe(extra_env: dict[str, str] | None = None) -> dict[str, object]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_MMAP_THRESHOLD_",)}
+    env.update(extra_env or {})
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_large_arrays_are_mapped_and_returned_after_the_threshold_rose() -> None:
+    figures = probe()
+    assert figures["applied"] is True
+    # Without the fixed threshold the 6 MiB block would come from the heap
+    # (the freed 24 MiB block lifted the dynamic threshold) and stay resident.
+    assert figures["held"] >= 6 * 2**20
+    assert figures["after"] <= 0
+
+
+def test_a_threshold_set_in_the_environment_is_left_alone() -> None:
+    figures = probe({"MALLOC_MMAP_THRESHOLD_": str(64 * 2**20)})
+    assert figures["applied"] is False
+    assert figures["held"] == 0  # 6 MiB is under the user's 64 MiB: heap
