@@ -20,7 +20,15 @@ Two kinds of case:
   and masked PSNR against it show what the windows cost in quality.
 
 ``--single`` also runs each case as one window (no seams), the reference the
-windowed figures should approach.
+windowed figures should approach: once per phase, over the frames that
+phase's windowed run sees. Each windowed run then also prints *matched*
+figures: its error over the single run's on the very same pairs, for
+straddling and inside pairs apart, and their quotient (*excess*). The
+literal straddle/inside ratio also measures how hard the few pairs that
+happen to straddle are (the single run's own ratio shows that part); the
+excess leaves only what a boundary adds. A fade can shift a jump from the
+straddling pair to the next ones, so *zone* compares the straddling pair
+and the look-ahead pairs after it, together, with the pairs outside.
 
 ``--phases 3`` runs each case from 3 start offsets within the first window,
 so boundaries fall on 3x as many (and different) frame pairs: per clip the
@@ -207,7 +215,9 @@ def evaluate(
 
     Prints a line per run and returns every run's figures by its label. All
     runs of a case use the same code and inputs back to back, so their
-    figures compare directly.
+    figures compare directly. With ``--single``, each windowed run also
+    gets ``matched`` figures: its error over the single-window run's error
+    on the very same pairs, straddling and inside apart.
     """
     flows = None
     if truth is not None:
@@ -218,6 +228,18 @@ def evaluate(
     first_emit = settings.length - settings.lookahead
     offsets = sorted({round(p * first_emit / args.phases) for p in range(args.phases)})
     results = {}
+    singles: list[list[tuple[float, float]]] = []
+    if args.single:
+        # One single-window run per phase, over the same frames the windowed
+        # phase sees: a run started later has less past to fill from, so the
+        # reference must start there too for its pairs to be the same pairs.
+        for offset in offsets:
+            one = WindowSettings(len(frames) - offset + 1, 0, 0)
+            single, _ = run(frames[offset:], holes[offset:], args.method, one)
+            phase_flows = None if flows is None else flows[offset:]
+            singles.append(pair_list(single, holes[offset:], phase_flows))
+            if offset == 0:
+                single_psnrs = quality(single, truth, holes) if truth else None
     phase_boundaries: list[set[int]] = []
     for fade in fades:
         labelled = []
@@ -228,22 +250,83 @@ def evaluate(
             if offset == 0:
                 psnrs = quality(output, truth, holes) if truth else None
         if not phase_boundaries:
-            phase_boundaries = [
-                {offset + b for b in bounds}
-                for offset, (_, bounds) in zip(offsets, labelled, strict=True)
-            ]
+            phase_boundaries = [bounds for _, bounds in labelled]
         figures = seam_figures(labelled)
-        report(name, fade_label(settings, fade), figures, psnrs)
-        results[fade_label(settings, fade)] = figures
-    if args.single:
-        one = WindowSettings(len(frames) + 1, 0, 0)
-        single, _ = run(frames, holes, args.method, one)
-        pairs = pair_list(single, holes, flows)
-        # The same pairs, labelled as each windowed phase cut them.
-        single_figures = seam_figures([(pairs, bounds) for bounds in phase_boundaries])
-        report(name, "single", single_figures, quality(single, truth, holes) if truth else None)
+        label = fade_label(settings, fade)
+        report(name, label, figures, psnrs)
+        if singles:
+            figures.update(matched_figures(labelled, singles, settings.lookahead))
+            report_matched(name, label, figures)
+        results[label] = figures
+    if singles:
+        # The single runs' pairs, labelled as each windowed phase cut them:
+        # the literal ratio with no seam at all.
+        single_figures = seam_figures(list(zip(singles, phase_boundaries, strict=True)))
+        report(name, "single", single_figures, single_psnrs)
         results["single"] = single_figures
     return results
+
+
+def matched_figures(
+    labelled: list[tuple[list[tuple[float, float]], set[int]]],
+    singles: list[list[tuple[float, float]]],
+    lookahead: int,
+) -> dict[str, float]:
+    """Windowed error over single-window error on the same pairs, per group.
+
+    The straddle/inside ratio of one run mixes the seam with how hard the
+    pairs that happen to straddle are; dividing each pair group by the
+    single-window run's error on the same pairs leaves what the windows
+    add. ``excess_*`` is the straddling group's matched ratio over the
+    inside group's: 1.0 means a boundary costs no more than windowing does
+    anywhere.
+
+    A fade can move a jump off the straddling pair onto the next ones
+    (which count as inside), so ``zone_*`` also gives the matched ratio of
+    the straddling pair and the ``lookahead`` pairs after it together,
+    over that of the pairs outside that zone: the whole seam, however it
+    is spread.
+    """
+    sums: dict[tuple[str, int], list[float]] = {}
+    for (pairs, boundaries), single in zip(labelled, singles, strict=True):
+        for t, (values, reference) in enumerate(zip(pairs, single, strict=True)):
+            in_zone = any(0 <= t + 1 - b <= lookahead for b in boundaries)
+            groups = (
+                "straddle" if t + 1 in boundaries else "inside",
+                "zone" if in_zone else "away",
+            )
+            for group in groups:
+                for key in range(2):
+                    if np.isfinite(values[key]) and np.isfinite(reference[key]):
+                        total = sums.setdefault((group, key), [0.0, 0.0])
+                        total[0] += values[key]
+                        total[1] += reference[key]
+    figures = {}
+    for group in ("inside", "straddle", "zone", "away"):
+        for key, metric in enumerate(("flicker", "ewarp")):
+            windowed, single = sums.get((group, key), [np.nan, np.nan])
+            figures[f"matched_{metric}_{group}"] = windowed / single if single else np.nan
+    for metric in ("flicker", "ewarp"):
+        figures[f"excess_{metric}"] = (
+            figures[f"matched_{metric}_straddle"] / figures[f"matched_{metric}_inside"]
+        )
+        figures[f"zone_{metric}"] = (
+            figures[f"matched_{metric}_zone"] / figures[f"matched_{metric}_away"]
+        )
+    return figures
+
+
+def report_matched(name: str, label: str, figures: dict[str, float]) -> None:
+    """One line: windowed/single on the same pairs, inside and straddling."""
+    f = figures
+    print(
+        f"{name:26s} {label:6s} matched to single: flicker in {f['matched_flicker_inside']:.3f} "
+        f"st {f['matched_flicker_straddle']:.3f} excess {f['excess_flicker']:.3f} "
+        f"zone {f['zone_flicker']:.3f}; "
+        f"warping error in {f['matched_ewarp_inside']:.3f} st {f['matched_ewarp_straddle']:.3f} "
+        f"excess {f['excess_ewarp']:.3f} zone {f['zone_ewarp']:.3f}",
+        flush=True,
+    )
 
 
 def fade_label(settings: WindowSettings, fade: int | None) -> str:
@@ -292,6 +375,7 @@ def main() -> None:
     print(HEADER)
     fades = parse_fades(args.fade)
     ratios: dict[tuple[str, str], list[float]] = {}
+    matched: dict[tuple[str, str], list[float]] = {}
     cases = [(n, "removal") for n in args.names.split(",") if n] + [
         (n, "completion") for n in args.completion.split(",") if n
     ]
@@ -313,6 +397,11 @@ def main() -> None:
             for key in ("flicker", "ewarp"):
                 ratio = figures[f"{key}_straddle"] / figures[f"{key}_inside"]
                 ratios.setdefault((label, key), []).append(ratio)
+                for measure in ("matched_{}_inside", "matched_{}_straddle", "excess_{}", "zone_{}"):
+                    if measure.format(key) in figures:
+                        matched.setdefault((label, measure.format(key)), []).append(
+                            figures[measure.format(key)]
+                        )
     # "single" uses the same pairs as the windowed runs: the ratio with no
     # seams at all, i.e. how much harder the straddling pairs are anyway.
     for label in dict.fromkeys(label for label, _ in ratios):
@@ -321,6 +410,22 @@ def main() -> None:
             f"flicker {np.mean(ratios[label, 'flicker']):.2f}, "
             f"warping error {np.mean(ratios[label, 'ewarp']):.2f}"
         )
+    # The apples-to-apples figure: windowed over single on the same pairs.
+    for label in dict.fromkeys(label for label, _ in matched):
+        parts = [
+            f"{key} {np.nanmean(matched[label, key]):.3f}"
+            for key in (
+                "matched_flicker_inside",
+                "matched_flicker_straddle",
+                "excess_flicker",
+                "zone_flicker",
+                "matched_ewarp_inside",
+                "matched_ewarp_straddle",
+                "excess_ewarp",
+                "zone_ewarp",
+            )
+        ]
+        print(f"{label}: mean windowed/single on the same pairs: " + ", ".join(parts))
 
 
 if __name__ == "__main__":
