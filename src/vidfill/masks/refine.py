@@ -70,16 +70,20 @@ MIN_SUPPORT_SHARE = 0.1
 # background by less than STILL_MOTION or STILL_SHARE of the object's own motion
 # (whichever is larger; tracking-frame pixels per frame) are background.
 # On the 8 DAVIS clips of benchmarks/mask_quality.py (voted, 8 px dilation), mean
-# coverage / precision: colour alone at 0.55 gave 0.954 / 0.303 (GrabCut 0.958 / 0.261);
-# STILL_SHARE 0.15 with a colour threshold of 0.6 gave 0.943 / 0.348, with 0.45
-# 0.950 / 0.332; 0.1 with 0.5 gives 0.952 / 0.328 without lowering any clip's worst
-# frame (0.25 took dog-agility's precision to 0.68 but mean coverage to 0.93).
+# coverage / precision (DIS fast flow): colour with a fixed STILL_MOTION only, at a
+# colour threshold of 0.55, gave 0.954 / 0.303 (GrabCut 0.958 / 0.261); STILL_SHARE 0.15
+# at 0.55 gave 0.943 / 0.348, at 0.45 0.950 / 0.332; 0.1 at 0.5 gave 0.952 / 0.328, the
+# worst frames of tennis and dog-agility 0.863 -> 0.857 and 0.855 -> 0.843 (0.25 at 0.55
+# took dog-agility's precision to 0.68 but mean coverage to 0.93). Skipping the cut
+# when it would remove over 65% of the colour's pixels kept dog-agility's worst frame
+# at 0.861 but its precision fell 0.62 -> 0.49 (mean 0.351 -> 0.335): not done.
 MIN_OWN_MOTION = 1.5
 STILL_MOTION = 0.3
 STILL_SHARE = 0.1
 # The motion cue's flow: DIS "medium" has sharper motion edges than the "fast" preset
 # used for tracking (precision 0.328 -> 0.351 at the same mean coverage, 0.952 -> 0.953,
-# on the 8 DAVIS clips), for about 10 ms more a frame.
+# on the 8 DAVIS clips; dog-agility's worst frame 0.843 -> 0.808), for about 10 ms more
+# a frame.
 MOTION_FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 
 
