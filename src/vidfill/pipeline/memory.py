@@ -19,11 +19,13 @@ Fixing the threshold (which turns the dynamic rule off) at 4 MiB puts every
 per-frame array of a sizeable region back on its own mapping, returned when
 freed, while small blocks stay on the heap. 4 MiB is also where numpy asks
 for transparent huge pages, so mapping those blocks anew costs few page
-faults. Measured on 300 frames at 1280x720 (``benchmarks/long_video.py``'s
-input): heap 490 MB flat from the second window on instead of growing,
-peak of the widest window 1253 MB instead of 1344 MB, about 3% more CPU
-time (system time of the page faults); 1 MiB held the heap lower still but
-cost 14% more CPU.
+faults. Measured on 600 frames at 1280x720 (``benchmarks/long_video.py``'s
+input; the sweep repeats every 240 frames, so windows 2, 7 and 12 have the
+same shape): heap 500-535 MB from the second window on instead of growing
+to 610-625 MB, those windows' peaks 1284, 1316, 1318 MB instead of 1308, 1398,
+1403 MB; CPU time (user + system, two alternating runs of 120 frames
+each) +2%, from the extra page faults. A 1 MiB threshold cost +17% CPU at
+640x360.
 
 ``malloc_trim`` after each window was tried and does not help: the heap
 regrows inside the next window. ``MALLOC_ARENA_MAX=1`` does not either: the
