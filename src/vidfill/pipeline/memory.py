@@ -24,8 +24,9 @@ input; the sweep repeats every 240 frames, so windows 2, 7 and 12 have the
 same shape): heap 500-535 MB from the second window on instead of growing
 to 610-625 MB, those windows' peaks 1284, 1316, 1318 MB instead of 1308, 1398,
 1403 MB; CPU time (user + system, two alternating runs of 120 frames
-each) +2%, from the extra page faults. A 1 MiB threshold cost +17% CPU at
-640x360.
+each) +2%, from the extra page faults; on a short 854x480 clip (dog-agility,
+25 frames, five paired whole-command runs) +7% wall time, almost all of it
+system time. A 1 MiB threshold cost +17% CPU at 640x360.
 
 ``malloc_trim`` after each window was tried and does not help: the heap
 regrows inside the next window. ``MALLOC_ARENA_MAX=1`` does not either: the
