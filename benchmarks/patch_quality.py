@@ -104,6 +104,16 @@ def caption_mask(height: int, width: int) -> np.ndarray:
     return cv2.dilate(canvas, kernel) > 0
 
 
+def static_masks(name: str, height: int, width: int) -> dict[str, np.ndarray]:
+    """The static masks of clip ``name``: box, caption, and the background box where it has one."""
+    masks = {"box": box_mask(height, width), "caption": caption_mask(height, width)}
+    # Where the background box is the default box, it is not run twice (it
+    # would count twice in the mean).
+    if BACKGROUND_BOX.get(name, (0.55, 0.40)) != (0.55, 0.40):
+        masks["bg-box"] = box_mask(height, width, centre=BACKGROUND_BOX[name])
+    return masks
+
+
 def grad_mag(frame: np.ndarray) -> np.ndarray:
     grey = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
     gx = cv2.Sobel(grey, cv2.CV_32F, 1, 0, ksize=3)
@@ -207,11 +217,7 @@ def main() -> None:
         # bench does for E_warp, so no method is judged by its own motion.
         reference = reference_flow(truth)
         cameras = camera_flows(reference)
-        masks = {"box": box_mask(height, width), "caption": caption_mask(height, width)}
-        # Where the background box is the default box, it is not run twice
-        # (it would count twice in the mean).
-        if BACKGROUND_BOX.get(name, (0.55, 0.40)) != (0.55, 0.40):
-            masks["bg-box"] = box_mask(height, width, centre=BACKGROUND_BOX[name])
+        masks = static_masks(name, height, width)
         for mask_name in args.masks.split(","):
             if mask_name not in masks:
                 continue

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from patch_quality import BACKGROUND_BOX, box_mask, camera_flows, caption_mask, load, metrics
+from patch_quality import camera_flows, load, metrics, static_masks
 
 from vidfill.engines.flow import FlowEngine
 from vidfill.engines.patch import PatchEngine
@@ -47,10 +47,7 @@ def main() -> None:
         count, height, width = truth.shape[:3]
         reference = reference_flow(truth)
         cameras = camera_flows(reference)
-        masks = {"box": box_mask(height, width), "caption": caption_mask(height, width)}
-        if BACKGROUND_BOX.get(name, (0.55, 0.40)) != (0.55, 0.40):
-            masks["bg-box"] = box_mask(height, width, centre=BACKGROUND_BOX[name])
-        for mask_name, hole in masks.items():
+        for mask_name, hole in static_masks(name, height, width).items():
             holes = np.repeat(hole[None], count, axis=0)
             blank = np.where(holes[..., None], 0, truth).astype(np.uint8)
             telea = np.stack([fill_telea(f, hole) for f in blank])
