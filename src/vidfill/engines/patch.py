@@ -348,6 +348,19 @@ class PatchEngine:
                 return self._fill_static(frames, holes, shifts, out)
         return self._fill_moving(frames, holes, chained, out)
 
+    def _invent(
+        self, plate: NDArray[np.uint8], never: NDArray[np.bool_], seen: NDArray[np.bool_]
+    ) -> NDArray[np.uint8]:
+        """The plate with the pixels no frame shows synthesised from those some frame shows."""
+        return fill_patch(
+            plate,
+            never,
+            patch_size=self.patch_size,
+            seed=self.seed,
+            source_mask=seen,
+            **self.fill_options,
+        )
+
     def _fill_static(self, frames, holes, shifts, out):
         # Bring every frame into frame 0's coordinates; what falls outside a
         # frame counts as unseen there.
@@ -375,14 +388,7 @@ class PatchEngine:
         never = ~seen
         if never.any():
             # Sources: what some frame shows; the synthesis is anchored to it.
-            plate = fill_patch(
-                plate,
-                never,
-                patch_size=self.patch_size,
-                seed=self.seed,
-                source_mask=seen,
-                **self.fill_options,
-            )
+            plate = self._invent(plate, never, seen)
         for t, (dx, dy) in enumerate(shifts):
             if holes[t].any():
                 back = _shift(plate, -dx, -dy)
@@ -473,14 +479,7 @@ class PatchEngine:
             plate[ys[own], xs[own]] = _median(values[:, own])
         never = need & ~seen
         if never.any():
-            plate = fill_patch(
-                plate,
-                never,
-                patch_size=self.patch_size,
-                seed=self.seed,
-                source_mask=seen,
-                **self.fill_options,
-            )
+            plate = self._invent(plate, never, seen)
         index = np.full((ch, cw), -1, np.int64)
         index[ys, xs] = np.arange(ys.size)
         for t in range(count):
