@@ -246,12 +246,12 @@ def _register(frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> list[NDArr
     depth = float(cv2.distanceTransform(union, cv2.DIST_L2, 3).max())
     outside = cv2.distanceTransform(1 - union, cv2.DIST_L2, 3)
     far = outside > _BAND * depth + 16.0
+    band = cv2.resize(far.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST) > 0
     to_first = [np.eye(3)]
     for t in range(1, count):
         flow = dis.calc(greys[t - 1], greys[t], None)
         hidden = cv2.dilate((holes[t - 1] | holes[t]).astype(np.uint8), ring)
         hidden = cv2.resize(hidden, small, interpolation=cv2.INTER_NEAREST).astype(bool)
-        band = cv2.resize(far.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST) > 0
         step = fit_homography(flow, hidden | band, step=3)
         if step is None:
             step = fit_homography(flow, hidden, step=4)
@@ -358,6 +358,24 @@ class PatchEngine:
             patch_size=self.patch_size,
             seed=self.seed,
             source_mask=seen,
+            **self.fill_options,
+        )
+
+    def _synthesise_frame(
+        self,
+        frames: NDArray[np.uint8],
+        holes: NDArray[np.bool_],
+        t: int,
+        init: NDArray[np.uint8] | None,
+    ) -> NDArray[np.uint8]:
+        """Frame ``t`` synthesised from itself and its neighbours, warm-started from ``init``."""
+        return fill_patch(
+            frames[t],
+            holes[t],
+            patch_size=self.patch_size,
+            seed=self.seed,
+            init=init,
+            sources=self._neighbours(frames, holes, t),
             **self.fill_options,
         )
 
@@ -485,6 +503,9 @@ class PatchEngine:
         for t in range(count):
             if not holes[t].any():
                 continue
+            # The hole grown by 3 px: where nearby frames' values are taken,
+            # and (minus 1 px) the band checked against the plate.
+            grown = cv2.dilate(holes[t].astype(np.uint8), ring, iterations=3)
             frame_plate = plate
             if self.local_span > 0:
                 # What moves through the hole (people, traffic) is taken from
@@ -492,7 +513,7 @@ class PatchEngine:
                 # would show the empty background instead. Pixels no nearby
                 # frame shows keep the window's plate.
                 mine = cv2.warpPerspective(
-                    cv2.dilate(holes[t].astype(np.uint8), ring, iterations=3),
+                    grown,
                     to_canvas[t],
                     (cw, ch),
                     flags=cv2.INTER_NEAREST,
@@ -512,7 +533,7 @@ class PatchEngine:
                 borderMode=cv2.BORDER_REPLICATE,
             )
             # The band 2-3 px out: frame t shows it, and so it is on the plate.
-            edge = cv2.dilate(holes[t].astype(np.uint8), ring, iterations=3).astype(bool)
+            edge = grown.astype(bool)
             edge &= ~cv2.dilate(holes[t].astype(np.uint8), ring).astype(bool)
             # Checked against the window's plate, not the local one: what
             # no frame shows was synthesised there once, to fit the plate's
@@ -535,15 +556,7 @@ class PatchEngine:
                 # surroundings and its neighbours, warm-started from the
                 # plate (from scratch: flicker ratio 0.6-0.9 -> 0.7-1.0 on
                 # rollerblade and tennis).
-                out[t] = fill_patch(
-                    frames[t],
-                    holes[t],
-                    patch_size=self.patch_size,
-                    seed=self.seed,
-                    init=back,
-                    sources=self._neighbours(frames, holes, t),
-                    **self.fill_options,
-                )
+                out[t] = self._synthesise_frame(frames, holes, t, back)
             else:
                 out[t][holes[t]] = back[holes[t]]
         return out
@@ -560,14 +573,6 @@ class PatchEngine:
                 # where its content now is.
                 dx, dy = shifts[t] - shifts[prev]
                 init = _shift(out[prev], -dx, -dy)
-            out[t] = fill_patch(
-                frames[t],
-                holes[t],
-                patch_size=self.patch_size,
-                seed=self.seed,
-                init=init,
-                sources=self._neighbours(frames, holes, t),
-                **self.fill_options,
-            )
+            out[t] = self._synthesise_frame(frames, holes, t, init)
             prev = t
         return out

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.masks.ops import dilate
-from vidfill.masks.support import background_motion, motion_field
+from vidfill.masks.support import MIN_OWN_MOTION, background_motion, motion_field
 from vidfill.masks.track import Box, FloatBox, box_to_mask, to_work_gray, work_scale
 
 # GrabCut runs on the box region reduced to at most this many pixels a side: its
@@ -66,7 +66,8 @@ OBJECT_PROBABILITY = 0.5
 # the box; otherwise the whole box does (a box is mostly object when the flow fails).
 MIN_SUPPORT_SHARE = 0.1
 # Motion cue: when the object's own motion (75th percentile of its support's motion
-# relative to the background) exceeds MIN_OWN_MOTION, pixels moving relative to the
+# relative to the background) exceeds MIN_OWN_MOTION (the same test as the support's,
+# vidfill.masks.support), pixels moving relative to the
 # background by less than STILL_MOTION or STILL_SHARE of the object's own motion
 # (whichever is larger; tracking-frame pixels per frame) are background.
 # On the 8 DAVIS clips of benchmarks/mask_quality.py (voted, 8 px dilation), mean
@@ -77,7 +78,6 @@ MIN_SUPPORT_SHARE = 0.1
 # took dog-agility's precision to 0.68 but mean coverage to 0.93). Skipping the cut
 # when it would remove over 65% of the colour's pixels kept dog-agility's worst frame
 # at 0.861 but its precision fell 0.62 -> 0.49 (mean 0.351 -> 0.335): not done.
-MIN_OWN_MOTION = 1.5
 STILL_MOTION = 0.3
 STILL_SHARE = 0.1
 # The motion cue's flow: DIS "medium" has sharper motion edges than the "fast" preset
