@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pytest
 from tests.helpers import textured_frames
@@ -62,6 +64,39 @@ def test_windows_carry_finished_frames_as_known_context() -> None:
         assert not window_holes[: settings.context].any()
         assert window_holes[settings.context :].any(axis=(1, 2)).all()
         assert (window_frames[: settings.context] == 200).any()
+
+
+class ForgetfulnessProbe:
+    """Checks, at each window, that the results of earlier windows are freed."""
+
+    name = "probe"
+    preferred_window = 10
+
+    def __init__(self) -> None:
+        self.results: list[weakref.ref] = []
+        self.alive_at_call: list[int] = []
+
+    def fill_window(self, frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
+        self.alive_at_call.append(sum(ref() is not None for ref in self.results))
+        out = frames.copy()
+        out[holes] = 200
+        self.results.append(weakref.ref(out))
+        return out
+
+
+def test_a_window_result_is_freed_before_the_next_window_runs() -> None:
+    # Each result spans the whole window; kept alive into the next window it
+    # would add a second window of crops to the peak memory of a long run.
+    frames = textured_frames(40)
+    holes = hole_stack(40, frames[0].shape[:2], (20, 10, 8, 6))
+    engine = ForgetfulnessProbe()
+    settings = WindowSettings(length=10, context=2, lookahead=3)
+    stream = fill_stream(
+        iter(frames), iter(holes), engine, window=settings, max_side=None, seam_frames=0
+    )
+    assert sum(1 for _ in stream) == 40
+    assert len(engine.alive_at_call) > 3
+    assert engine.alive_at_call == [0] * len(engine.alive_at_call)
 
 
 def test_frames_without_holes_skip_the_engine() -> None:
