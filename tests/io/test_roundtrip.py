@@ -14,7 +14,7 @@ import pytest
 
 from tests.io.media import make_video, pattern, read_all
 from vidfill.io.read import iter_frames, probe
-from vidfill.io.write import open_output
+from vidfill.io.write import _encoder_settings, open_output
 
 
 def roundtrip(source: Path, output: Path, **options: object) -> dict:
@@ -61,6 +61,18 @@ def test_codec_choice(
     assert times == pytest.approx(read_all(source)["times"], abs=1e-6)
     assert result["times"][0] < 0.025
     assert [a["codec"] for a in result["audio"]] == ["aac"]
+
+
+@pytest.mark.parametrize("codec", ["libx264", "libx265"])
+def test_encoder_look_ahead_is_bounded(codec: str) -> None:
+    # The look-ahead buffers are the writer's largest memory, held from the
+    # first frame on; the encoders' default of 40 frames is ~180 MB at 720p.
+    for (width, height), frames in (((1280, 720), 20), ((3840, 2160), 10)):
+        _, _, options = _encoder_settings(
+            Path("out.mp4"), codec, lossless=False, width=width, height=height, crf=18,
+            preset="medium",
+        )
+        assert options[f"{codec[3:]}-params"] == f"rc-lookahead={frames}"
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
