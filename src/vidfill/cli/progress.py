@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -47,6 +48,17 @@ class FrameProgress:
         """Move the bar to ``done`` frames."""
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, completed=done)
+
+    def for_label(self, label: str) -> FrameProgress:
+        """Callbacks for one more bar in the same display (one per input of a batch)."""
+        return FrameProgress(self.progress, label)
+
+    def print(self, text: str) -> None:
+        """A line on stderr above the bars (or plainly, without them)."""
+        if self.progress is not None:
+            self.progress.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, file=sys.stderr)
 
 
 @contextmanager

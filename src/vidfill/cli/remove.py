@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from collections import Counter
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from vidfill.api import DEFAULT_DILATE, remove
+from vidfill.batch import BatchItem, BatchResult, plan_batch, remove_batch
 from vidfill.cli import app, configure_logging
 from vidfill.cli.progress import frame_progress
 from vidfill.engines import DEFAULT_ENGINE, available_engines
@@ -15,11 +18,21 @@ from vidfill.errors import EngineError, MaskError
 from vidfill.masks.sources import parse_box
 
 HELP = {
-    "input": "Video file (mp4, mov, mkv, avi, webm...) or folder of frames.",
-    "output": "Output video (.mp4/.mkv/.mov) or folder for PNG frames.",
+    "input": (
+        "Video file (mp4, mov, mkv, avi, webm...) or folder of frames. Several inputs: a "
+        "batch, with OUTPUT a folder that gets one result per input, named like it."
+    ),
+    "output": (
+        "Output video (.mp4/.mkv/.mov) or folder for PNG frames; for a batch, the folder "
+        "for the results."
+    ),
     "mask": (
         "Mask folder (one image per frame), one image (static mask) or a mask video. "
         "White = remove."
+    ),
+    "mask_dir": (
+        "Batch: folder holding each input's own mask under the input's name "
+        "(NAME/ with one image per frame, NAME.png, or NAME.mp4)."
     ),
     "box": "Rectangle X,Y,W,H to remove in every frame; repeatable, adds to -m.",
     "track_box": (
@@ -96,9 +109,12 @@ def parse_options(texts: list[str]) -> dict[str, object]:
 
 @app.command("remove")
 def remove_command(
-    input: Annotated[Path, typer.Argument(help=HELP["input"])],
+    inputs: Annotated[list[Path], typer.Argument(help=HELP["input"], metavar="INPUT")],
     output: Annotated[Path, typer.Option("-o", "--output", help=HELP["output"])],
     mask: Annotated[Path | None, typer.Option("-m", "--mask", help=HELP["mask"])] = None,
+    mask_dir: Annotated[
+        Path | None, typer.Option("--mask-dir", help=HELP["mask_dir"])
+    ] = None,
     box: Annotated[list[str] | None, typer.Option("--box", help=HELP["box"])] = None,
     track_box: Annotated[
         list[str] | None, typer.Option("--track-box", help=HELP["track_box"])
@@ -122,30 +138,76 @@ def remove_command(
 ) -> None:
     """Remove what the mask marks from INPUT and write the filled video to OUTPUT."""
     configure_logging(quiet=quiet)
-    boxes = [parse_box(text) for text in box or []]
-    tracked = [parse_track_box(text) for text in track_box or []]
-    with frame_progress("preview" if preview else "filling", quiet=quiet) as progress:
+    settings = dict(
+        boxes=[parse_box(text) for text in box or []],
+        track_boxes=[parse_track_box(text) for text in track_box or []],
+        dilate=dilate,
+        method=method,
+        start=start,
+        end=end,
+        preview=preview,
+        codec=codec,
+        crf=crf,
+        lossless=lossless,
+        preset=preset,
+        fps=fps,
+        window=window,
+        max_side=max_side or None,
+        resume=resume,
+        **parse_options(option or []),
+    )
+    label = "preview" if preview else "filling"
+    if len(inputs) > 1 or mask_dir is not None:
+        _remove_many(inputs, output, mask, mask_dir, overwrite, quiet, label, settings)
+        return
+    with frame_progress(label, quiet=quiet) as progress:
         remove(
-            input,
+            inputs[0],
             output,
             mask=mask,
-            boxes=boxes,
-            track_boxes=tracked,
-            dilate=dilate,
-            method=method,
-            start=start,
-            end=end,
-            preview=preview,
             overwrite=overwrite,
-            codec=codec,
-            crf=crf,
-            lossless=lossless,
-            preset=preset,
-            fps=fps,
-            window=window,
-            max_side=max_side or None,
-            resume=resume,
-            **parse_options(option or []),
+            **settings,
             on_start=progress.on_start,
             on_frame=progress.on_frame,
         )
+
+
+def _remove_many(
+    inputs: list[Path],
+    output: Path,
+    mask: Path | None,
+    mask_dir: Path | None,
+    overwrite: bool,
+    quiet: bool,
+    label: str,
+    settings: dict[str, object],
+) -> None:
+    """The batch: every input in turn, a line per result, exit status 2 if any failed."""
+    items = plan_batch(inputs, output, mask=mask, mask_dir=mask_dir)
+    with frame_progress(label, quiet=quiet) as progress:
+
+        def on_item(item: BatchItem) -> dict[str, object]:
+            bar = progress.for_label(f"{label} {item.input.name}")
+            return {"on_start": bar.on_start, "on_frame": bar.on_frame}
+
+        def on_result(result: BatchResult) -> None:
+            if result.outcome != "done":
+                # Errors and skip reasons name the path themselves.
+                progress.print(f"{result.outcome}: {result.message}")
+            elif not quiet:
+                progress.print(f"done: {result.item.input} -> {result.item.output}")
+
+        results = remove_batch(
+            items,
+            mask_dir=mask_dir,
+            overwrite=overwrite,
+            on_item=on_item,
+            on_result=on_result,
+            **settings,
+        )
+    counts = Counter(result.outcome for result in results)
+    summary = ", ".join(f"{counts[o]} {o}" for o in ("done", "skipped", "failed") if counts[o])
+    if not quiet or counts["failed"]:
+        print(f"vidfill: {len(results)} inputs: {summary}", file=sys.stderr)
+    if counts["failed"]:
+        raise typer.Exit(2)
