@@ -9,6 +9,8 @@ import pytest
 
 import vidfill
 from tests.helpers import read_folder, textured_frames, write_folder
+from vidfill.io import resumable
+from vidfill.io.read import iter_frames, probe
 from vidfill.io.resumable import work_folder
 
 
@@ -66,7 +68,59 @@ def test_changed_settings_start_over(tmp_path: Path) -> None:
     assert len(read_folder(out)) == 20
 
 
-def test_resume_needs_a_folder_output(tmp_path: Path) -> None:
+@pytest.fixture
+def short_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Segments close after 10 frames instead of 250, so a 40-frame clip has several.
+    monkeypatch.setattr(resumable, "SEGMENT_FRAMES", 10)
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_a_video_output_resumes_to_the_same_file(
+    tmp_path: Path, short_segments: None, suffix: str
+) -> None:
+    clip = write_folder(tmp_path / "frames", textured_frames(40, height=72, width=96, shift=2))
+    options = dict(boxes=[(30, 20, 24, 18)], method="flow", window=12)
+    whole = tmp_path / f"whole{suffix}"
+    vidfill.remove(clip, whole, **options)
+
+    part = tmp_path / f"part{suffix}"
+    with pytest.raises(Interrupt):
+        vidfill.remove(clip, part, on_frame=stop_after(31), **options)
+    assert not part.exists()
+    segments = sorted(p.name for p in (work_folder(part) / "segments").iterdir())
+    assert len(segments) >= 2  # closed segments survive; the open one is dropped
+
+    resumed_from = []
+    vidfill.remove(clip, part, resume=True, on_frame=resumed_from.append, **options)
+    assert 10 < resumed_from[0] - 1 < 31
+    assert not work_folder(part).exists()
+    assert probe(part).frame_count == 40
+    assert probe(part).pts == probe(whole).pts
+    for a, b in zip(iter_frames(probe(whole)), iter_frames(probe(part)), strict=True):
+        assert np.array_equal(a, b)
+    if suffix == ".mp4":  # Matroska writes a random id into every file
+        assert part.read_bytes() == whole.read_bytes()
+
+
+def test_a_video_output_keeps_timing_and_frames_across_segments(
+    tmp_path: Path, short_segments: None
+) -> None:
+    clip = write_folder(tmp_path / "frames", textured_frames(33, height=48, width=64))
+    out = tmp_path / "out.mkv"
+    vidfill.remove(clip, out, boxes=[(10, 10, 8, 8)], method="frame", window=6, lossless=True,
+                   fps=30)
+    frames = list(iter_frames(probe(out)))
+    assert len(frames) == 33
+    assert probe(out).fps == 30
+    hole = np.zeros((48, 64), bool)
+    hole[6:22, 6:22] = True  # the box grown by the default dilation
+    for original, result in zip(read_folder(clip), frames, strict=True):
+        assert np.array_equal(original[~hole], result[~hole])
+
+
+def test_resume_does_not_apply_to_a_preview(tmp_path: Path) -> None:
     clip = write_folder(tmp_path / "frames", textured_frames(4))
-    with pytest.raises(vidfill.OutputError, match="frame-folder output"):
-        vidfill.remove(clip, tmp_path / "out.mp4", boxes=[(1, 1, 4, 4)], resume=True)
+    with pytest.raises(vidfill.OutputError, match="preview"):
+        vidfill.remove(
+            clip, tmp_path / "out.mp4", boxes=[(1, 1, 4, 4)], resume=True, preview=True
+        )

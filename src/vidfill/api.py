@@ -24,10 +24,15 @@ from vidfill.engines import DEFAULT_ENGINE, get_engine
 from vidfill.engines.base import Engine
 from vidfill.errors import MaskError, OutputError, VidfillError
 from vidfill.io.read import iter_frames, probe
-from vidfill.io.resumable import ResumableFolderWriter, finished_frames, work_folder
+from vidfill.io.resumable import (
+    ResumableFolderWriter,
+    ResumableVideoWriter,
+    finished_frames,
+)
 from vidfill.io.write import (
     VIDEO_SUFFIXES,
     OutputWriter,
+    check_encoder,
     check_output_path,
     frame_names,
     open_output,
@@ -205,13 +210,11 @@ def remove(
     engine = get_engine(method, **options)
     settings = WindowSettings.for_length(window or engine.preferred_window)
     folder_output = output_path.suffix.lower() not in VIDEO_SUFFIXES
-    if resume and (preview or not folder_output):
-        raise OutputError(
-            f"{output_path}: --resume works with a frame-folder output only, without --preview"
-        )
+    if resume and preview:
+        raise OutputError(f"{output_path}: --resume does not apply to --preview")
     if on_start is not None:
         on_start(info)
-    if folder_output and not preview:
+    if not preview:
         run_settings = {
             "boxes": list(boxes),
             "track": [[*box, at] for box, at in track_boxes],
@@ -223,28 +226,37 @@ def remove(
             "max_side": max_side,
             "options": options,
         }
-        _fill_to_folder(
-            info,
-            masks,
-            engine,
-            settings,
-            output_path,
-            max_side,
-            on_frame,
-            fingerprint=_fingerprint(input_path, mask, run_settings),
-            resume=resume,
-        )
+        encoder = {"codec": codec, "crf": crf, "lossless": lossless, "preset": preset, "fps": fps}
+        if not folder_output:
+            run_settings["encoder"] = encoder
+        fingerprint = _fingerprint(input_path, mask, run_settings)
+        start = finished_frames(output_path, fingerprint) if resume else 0
+        if resume and start == 0:
+            log.warning("nothing to resume for %s: starting from the first frame", output_path)
+        writer: ResumableFolderWriter | ResumableVideoWriter
+        if folder_output:
+            writer = ResumableFolderWriter(
+                output_path, frame_names(info), fingerprint=fingerprint, start=start
+            )
+        else:
+            check_encoder(output_path, info, **encoder)
+            writer = ResumableVideoWriter(
+                output_path,
+                info,
+                fingerprint=fingerprint,
+                start=start,
+                keep=settings.context,
+                **encoder,
+            )
+        _fill_resumably(info, masks, engine, settings, writer, start, max_side, on_frame)
         return output_path
-    if preview:
-        results: Iterable[NDArray[np.uint8]] = (
-            overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks, strict=True)
-        )
-    else:
-        results = fill_stream(iter_frames(info), masks, engine, window=settings, max_side=max_side)
-    writer = open_output(
+    previews = (
+        overlay_mask(frame, hole) for frame, hole in zip(iter_frames(info), masks, strict=True)
+    )
+    writer_out = open_output(
         output_path, info, codec=codec, crf=crf, lossless=lossless, preset=preset, fps=fps
     )
-    _write_all(writer, results, on_frame)
+    _write_all(writer_out, previews, on_frame)
     return output_path
 
 
@@ -273,25 +285,17 @@ def _fingerprint(input_path: Path, mask: str | Path | None, settings: dict[str, 
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _fill_to_folder(
+def _fill_resumably(
     info: VideoInfo,
     masks: Iterable[NDArray[np.bool_]],
     engine: Engine,
     settings: WindowSettings,
-    output_path: Path,
+    writer: ResumableFolderWriter | ResumableVideoWriter,
+    start: int,
     max_side: int | None,
     on_frame: Callable[[int], None] | None,
-    *,
-    fingerprint: str,
-    resume: bool,
 ) -> None:
-    """Fill into a resumable frame folder, continuing an interrupted run if asked."""
-    start = finished_frames(output_path, fingerprint) if resume else 0
-    if resume and start == 0:
-        log.warning("nothing to resume for %s: starting from the first frame", output_path)
-    writer = ResumableFolderWriter(
-        output_path, frame_names(info), fingerprint=fingerprint, start=start
-    )
+    """Fill into a resumable output from frame ``start`` on, checkpointing at window boundaries."""
     context = writer.read_back(max(0, start - settings.context), start)
     results = fill_stream(
         itertools.islice(iter_frames(info), start, None),
@@ -307,5 +311,5 @@ def _fill_to_folder(
         _write_all(OutputWriter(writer), results, on_frame, first_index=start)
     except VidfillError:
         # Bad input found mid-run is not an interruption: leave nothing behind.
-        shutil.rmtree(work_folder(output_path), ignore_errors=True)
+        shutil.rmtree(writer.work, ignore_errors=True)
         raise

@@ -70,8 +70,9 @@ HELP = {
         "textured synthesis instead of a smooth fill where no frame shows the background."
     ),
     "resume": (
-        "Continue an interrupted run of the same command from its last finished window "
-        "(frame-folder output)."
+        "Continue an interrupted run of the same command: a frame-folder output from its "
+        "last finished window, a video from its last finished segment (about every 250 "
+        "frames)."
     ),
 }
 

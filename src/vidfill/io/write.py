@@ -41,10 +41,11 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import av
 import cv2
@@ -288,6 +289,12 @@ class VideoWriter:
         rotation and colour tags, and its audio streams are copied.
     codec, crf, lossless, preset, fps
         See :func:`open_output`.
+    first_index : int
+        Index in the source of the first frame written: a segment of a
+        longer output gets the timestamps of its place in the whole.
+    encode_for : Path, optional
+        The file this one is a segment of: its container, not ``path``'s,
+        decides the encoder (lossless .mkv is FFV1).
     """
 
     def __init__(
@@ -300,15 +307,18 @@ class VideoWriter:
         lossless: bool = False,
         preset: str = "medium",
         fps: float | None = None,
+        first_index: int = 0,
+        encode_for: Path | None = None,
     ) -> None:
         self.path = Path(path)
         self.info = info
-        self.index = 0
+        self.first_index = first_index
+        self.index = first_index
         self.closed = False
         self.temps: list[Path] = []
         name, self.pix_fmt, options = _encoder_settings(
-            self.path, codec, lossless=lossless, width=info.width, height=info.height,
-            crf=crf, preset=preset,
+            Path(encode_for or self.path), codec, lossless=lossless, width=info.width,
+            height=info.height, crf=crf, preset=preset,
         )
         if info.pts and info.time_base:
             if fps is not None:
@@ -419,30 +429,9 @@ class VideoWriter:
             raise OutputError(f"{self.path}: finishing the video failed ({error})") from None
         self.container.close()
         self.closed = True
-        if self.index == 0:
+        if self.index == self.first_index:
             raise OutputError(f"{self.path}: no frames were written")
-        result = self.temp
-        if self._adds_audio:
-            result = _temp_file(self.path, "mux")
-            self.temps.append(result)
-            try:
-                try:
-                    _mux_audio(self.temp, self.info, result, transcode=False)
-                except av.error.FFmpegError as error:
-                    # Some pairs the container claims to hold still fail at mux time (Opus in
-                    # .mov): AAC goes everywhere.
-                    log.info("%s: copying the audio failed (%s); transcoding to AAC",
-                             self.path, error)
-                    _mux_audio(self.temp, self.info, result, transcode=True)
-            except (av.error.FFmpegError, ValueError) as error:
-                raise OutputError(
-                    f"{self.path}: could not copy the audio of {self.info.path} "
-                    f"({getattr(error, 'strerror', None) or error})"
-                ) from None
-        _give_normal_mode(result, folder=False)
-        os.replace(result, self.path)
-        for temp in self.temps:
-            temp.unlink(missing_ok=True)
+        deliver_video(self.temp, self.info, self.path, self.temps)
 
     def abort(self) -> None:
         """Remove the partial files."""
@@ -455,6 +444,69 @@ class VideoWriter:
         finally:
             for temp in self.temps:
                 temp.unlink(missing_ok=True)
+
+
+def check_encoder(path: Path, info: VideoInfo, **encoder: Any) -> None:
+    """Raise the OutputError that writing ``info``'s frames to ``path`` would raise, now.
+
+    For outputs encoded in parts: the parts' container is not the
+    destination's, so the destination's encoder and container are tried
+    once (on an empty temporary file) before any work is done.
+    """
+    VideoWriter(path, info, **encoder).abort()
+
+
+def deliver_video(video_file: Path, info: VideoInfo, path: Path, temps: list[Path]) -> None:
+    """Add the source's audio to the encoded ``video_file``, then move it onto ``path``.
+
+    ``temps`` lists the temporary files of the output; the audio pass adds
+    its own, and all of them are removed once ``path`` is in place.
+    """
+    result = video_file
+    if info.has_audio and not info.is_folder:
+        result = _temp_file(path, "mux")
+        temps.append(result)
+        try:
+            try:
+                _mux_audio(video_file, info, result, transcode=False)
+            except av.error.FFmpegError as error:
+                # Some pairs the container claims to hold still fail at mux time (Opus in
+                # .mov): AAC goes everywhere.
+                log.info("%s: copying the audio failed (%s); transcoding to AAC", path, error)
+                _mux_audio(video_file, info, result, transcode=True)
+        except (av.error.FFmpegError, ValueError) as error:
+            raise OutputError(
+                f"{path}: could not copy the audio of {info.path} "
+                f"({getattr(error, 'strerror', None) or error})"
+            ) from None
+    _give_normal_mode(result, folder=False)
+    os.replace(result, path)
+    for temp in temps:
+        temp.unlink(missing_ok=True)
+
+
+def concat_videos(parts: Sequence[Path], destination: Path, *, rotation: int = 0) -> None:
+    """Join encoded video files, each starting on a keyframe, into ``destination`` by packet copy.
+
+    The parts must come from one encoder setup and carry the timestamps of
+    their place in the whole (see ``VideoWriter(first_index=...)``), so no
+    frame is decoded or encoded again.
+    """
+    if not parts:
+        raise OutputError(f"{destination}: no video to join")
+    suffix = destination.suffix.lower()
+    options = {"movflags": "+faststart"} if suffix in (".mp4", ".mov") else {}
+    with av.open(str(parts[0])) as first, av.open(str(destination), "w", options=options) as out:
+        video_out = out.add_stream_from_template(first.streams.video[0], opaque=True)
+        if rotation:
+            video_out.set_display_rotation(rotation)
+        for part in parts:
+            with av.open(str(part)) as source:
+                for packet in source.demux(source.streams.video[0]):
+                    if packet.dts is None and packet.pts is None:
+                        continue  # the demuxer's end-of-stream marker
+                    packet.stream = video_out
+                    out.mux(packet)
 
 
 def _audio_fits(container: av.container.OutputContainer, suffix: str, codec: str) -> bool:
