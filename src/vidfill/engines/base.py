@@ -48,6 +48,7 @@ _REGISTRY: dict[str, tuple[str, str]] = {
     "flow": ("vidfill.engines.flow", "FlowEngine"),
     "frame": ("vidfill.engines.frame", "FrameEngine"),
     "patch": ("vidfill.engines.patch", "PatchEngine"),
+    "torch": ("vidfill.engines.torch_net", "TorchEngine"),
 }
 
 DEFAULT_ENGINE = "flow"
