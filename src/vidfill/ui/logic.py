@@ -56,7 +56,9 @@ MIN_BOX_SIDE = 2
 # --- Display and box geometry --------------------------------------------------------------
 
 
-def fit_scale(frame_size: tuple[int, int], view_size: tuple[int, int], *, most: float = 4.0) -> float:
+def fit_scale(
+    frame_size: tuple[int, int], view_size: tuple[int, int], *, most: float = 4.0
+) -> float:
     """Scale that fits a frame of ``(height, width)`` into a view of ``(width, height)``.
 
     Small clips are enlarged (up to ``most`` times) so boxes can be drawn on them
@@ -439,9 +441,7 @@ class Job:
 # --- Environment ---------------------------------------------------------------------------
 
 
-def check_display(
-    environ: Mapping[str, str] | None = None, platform: str | None = None
-) -> None:
+def check_display(environ: Mapping[str, str] | None = None, platform: str | None = None) -> None:
     """Raise :class:`DisplayError` unless Tkinter is importable and a display is likely.
 
     On X11 systems Tk needs ``$DISPLAY`` (Wayland desktops set it for XWayland);
