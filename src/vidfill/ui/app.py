@@ -315,7 +315,7 @@ class App:
             x,
             y,
             outline=self._colour(self.mode_var.get() == "track"),
-            width=2,
+            width=1,
             dash=(4, 2),
             tags="drag",
         )
@@ -388,14 +388,18 @@ class App:
         for number, region in enumerate(self.regions, start=1):
             x0, y0, x1, y1 = frame_to_canvas_box(region.box, self.scale)
             colour = self._colour(region.track)
-            # A tracked box is where the object was on its own frame: dashed elsewhere.
-            dash = (4, 3) if region.track and region.frame != self.index else ()
+            label = str(number)
+            dash: tuple[int, ...] = ()
             width = 3 if selected == number - 1 else 2
+            if region.track and region.frame != self.index:
+                # A tracked box shows where the object was on its own frame: dashed on the
+                # others (1 pixel wide, since X servers draw wide dashed lines solid).
+                dash, width, label = (4, 3), 1, f"{number} @{region.frame}"
             self.canvas.create_rectangle(
                 x0, y0, x1, y1, outline=colour, width=width, dash=dash, tags="region"
             )
             self.canvas.create_text(
-                x0 + 3, y0 + 2, text=str(number), anchor="nw", fill=colour, tags="region"
+                x0 + 3, y0 + 2, text=label, anchor="nw", fill=colour, tags="region"
             )
 
     @staticmethod
@@ -516,7 +520,11 @@ class App:
     def _handle(self, event: JobEvent) -> None:
         if event.kind == "start":
             self.progress.configure(maximum=max(1, event.total), value=0)
-            self.status_var.set(f"0 / {event.total} frames")
+            text = f"0 / {event.total} frames"
+            if self.job is not None and self.job.kwargs.get("track_boxes"):
+                # Tracking reads the whole clip before the first frame is written.
+                text += ": tracking the marked objects through the clip first…"
+            self.status_var.set(text)
         elif event.kind == "progress":
             self.progress.configure(value=event.done)
             self.status_var.set(f"{event.done} / {event.total} frames   {event.fps:.1f} frames/s")
