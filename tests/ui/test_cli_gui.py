@@ -12,12 +12,19 @@ from vidfill.errors import DisplayError
 from vidfill.ui.logic import check_display
 
 
+@pytest.fixture
+def has_tk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pretend Tkinter is installed, so these tests also run on a Python built without it."""
+    monkeypatch.setattr("vidfill.ui.logic._tkinter_missing", lambda: False)
+
+
 def error_line(capsys: pytest.CaptureFixture[str]) -> str:
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err
     return err[0]
 
 
+@pytest.mark.usefixtures("has_tk")
 def test_gui_without_a_display_exits_2_with_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -40,6 +47,7 @@ def test_gui_without_tkinter_exits_2_and_says_how_to_get_it(
     assert "python3-tk" in line
 
 
+@pytest.mark.usefixtures("has_tk")
 def test_gui_with_a_missing_input_exits_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -49,6 +57,7 @@ def test_gui_with_a_missing_input_exits_2(
     assert "no such file" in error_line(capsys)
 
 
+@pytest.mark.usefixtures("has_tk")
 def test_check_display_only_wants_display_on_x11_systems() -> None:
     check_display({"DISPLAY": ":0"}, "linux")
     check_display({}, "darwin")

@@ -124,3 +124,16 @@ def test_warnings_from_remove_reach_the_window(tmp_path: Path, clip: Path) -> No
     events = run_to_end(Job(build_remove_kwargs(form)))
     assert events[-1].kind == "done"
     assert any(e.kind == "warning" and "empty" in e.message for e in events)
+
+
+def test_a_bug_in_remove_is_an_error_event_too(
+    tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**kwargs: object) -> Path:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("vidfill.ui.logic.api.remove", broken)
+    form = Form(input=clip, regions=[Region((2, 2, 8, 8))])
+    events = run_to_end(Job(build_remove_kwargs(form)))
+    assert kinds(events) == ["error"]
+    assert "unexpected error" in events[0].message and "boom" in events[0].message

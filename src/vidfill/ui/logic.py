@@ -420,7 +420,8 @@ class Job:
             self.events.put(JobEvent("cancelled"))
         except VidfillError as error:
             self.events.put(JobEvent("error", message=str(error)))
-        except Exception as error:  # noqa: BLE001 - a bug must reach the user, not kill the thread
+        except Exception as error:
+            # A bug must reach the user as a message, not end the thread silently.
             log.removeHandler(handler)
             log.exception("unexpected error in the GUI job")
             self.events.put(JobEvent("error", message=f"unexpected error: {error!r}"))
@@ -475,7 +476,7 @@ def open_in_player(path: str | Path) -> None:
     path = str(path)
     try:
         if sys.platform == "win32":
-            os.startfile(path)  # type: ignore[attr-defined]  # noqa: S606 - Windows only
+            os.startfile(path)  # type: ignore[attr-defined]  # Windows only
         elif sys.platform == "darwin":
             subprocess.Popen(["open", path])
         else:
