@@ -97,6 +97,25 @@ def test_drawing_a_rectangle_on_the_frame_makes_a_box(app: App, tmp_path: Path) 
     app.region_list.selection_clear(0, "end")
     drag(app, (120, 80), (80, 40))
     assert app.regions[1] == Region((20, 10, 10, 10), frame=3, track=True)
+    assert app.region_list.get(1) == "2. track  20,10 10x10 @ frame 3"
+
+    # The arrow keys step through frames; the tracked box is then drawn dashed.
+    app.canvas.event_generate("<Right>")
+    pump(app.root, lambda: app.index == 4)
+    dashed = [
+        item
+        for item in app.canvas.find_withtag("region")
+        if app.canvas.type(item) == "rectangle" and app.canvas.itemcget(item, "dash")
+    ]
+    assert len(dashed) == 1
+
+    # Delete in the list removes the selected rectangle.
+    app.region_list.selection_clear(0, "end")
+    app.region_list.selection_set(0)
+    app.region_list.focus_force()
+    app.root.update()
+    app.region_list.event_generate("<Delete>")
+    assert [region.track for region in app.regions] == [True]
 
 
 def test_the_window_runs_remove_and_reports_errors(app: App, tmp_path: Path) -> None:

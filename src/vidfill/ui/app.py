@@ -95,6 +95,10 @@ class App:
         self.status_var = tk.StringVar(value="Open a video to begin.")
         self._build()
         root.protocol("WM_DELETE_WINDOW", self.close)
+        # Step through frames from the keyboard: finding the frame where an object is
+        # clearest is easier one frame at a time than with the slider.
+        root.bind("<Left>", lambda event: self._step(event, -1))
+        root.bind("<Right>", lambda event: self._step(event, 1))
 
     # --- Layout ----------------------------------------------------------------------------
 
@@ -163,9 +167,8 @@ class App:
     def _build_regions(self, parent: ttk.Frame) -> None:
         box = ttk.LabelFrame(parent, text="Regions to remove", padding=6)
         box.pack(fill="x")
-        ttk.Label(box, text="Drag on the frame to draw a rectangle.", foreground="#555").pack(
-            anchor="w"
-        )
+        hint = "Drag on the frame to draw a rectangle.\n← → step through frames."
+        ttk.Label(box, text=hint, foreground="#555").pack(anchor="w")
         ttk.Radiobutton(
             box,
             text="Remove this region in every frame\n(logo, timestamp, caption)",
@@ -183,6 +186,8 @@ class App:
         self.region_list = tk.Listbox(box, height=6, width=34, exportselection=False)
         self.region_list.pack(fill="x")
         self.region_list.bind("<<ListboxSelect>>", self._on_select_region)
+        self.region_list.bind("<Delete>", lambda _event: self.delete_region())
+        self.region_list.bind("<BackSpace>", lambda _event: self.delete_region())
         buttons = ttk.Frame(box)
         buttons.pack(fill="x", pady=(4, 0))
         ttk.Button(buttons, text="Delete", command=self.delete_region).pack(side="left")
@@ -283,6 +288,12 @@ class App:
         self._slider_job = self.root.after(SLIDER_DELAY_MS, self.go_to, int(float(value)))
         if self.reader is not None:
             self.frame_var.set(f"Frame {int(float(value))} of {self.reader.frame_count}")
+
+    def _step(self, event: tk.Event, delta: int) -> None:
+        if self.reader is None or isinstance(event.widget, (tk.Entry, ttk.Entry)):
+            return  # arrows in a text field move its cursor
+        index = min(max(0, self.index + delta), self.reader.frame_count - 1)
+        self.slider.set(index)
 
     def go_to(self, index: int) -> None:
         """Show frame ``index`` (decoding from the start when going back in a video)."""
