@@ -42,7 +42,7 @@ def root() -> Iterator[tk.Tk]:
 
 
 @pytest.fixture
-def app(root: tk.Tk, monkeypatch: pytest.MonkeyPatch) -> App:
+def app(root: tk.Tk, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     window = App(root, view_size=(640, 480))
     # A modal message box would hang the test: record what it would have said instead.
     window.messages = []  # type: ignore[attr-defined]
@@ -50,7 +50,9 @@ def app(root: tk.Tk, monkeypatch: pytest.MonkeyPatch) -> App:
     monkeypatch.setattr(window, "show_warning", window.messages.append)  # type: ignore[attr-defined]
     monkeypatch.setattr(window, "ask_yes_no", lambda question: False)
     root.update()
-    return window
+    yield window
+    if window.loader is not None:
+        window.loader.close()
 
 
 def pump(root: tk.Tk, until: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -80,6 +82,9 @@ def test_drawing_a_rectangle_on_the_frame_makes_a_box(app: App, tmp_path: Path) 
     assert app.scale == 4.0
     assert int(app.canvas.cget("width")) == 256
     assert app.output_var.get() == str(tmp_path / "clip_filled.mp4")
+    # Frames are read in a thread of their own; the window shows frame 0 when it arrives.
+    pump(app.root, lambda: bool(app.canvas.itemcget(app._image_item, "image")))
+    assert app._photo is not None and app._photo.width() == 256
 
     drag(app, (8, 12), (40, 52))
     assert app.regions == [Region((2, 3, 8, 10), frame=0, track=False)]

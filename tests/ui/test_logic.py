@@ -12,7 +12,9 @@ from vidfill.errors import EngineError, InputError, MaskError
 from vidfill.ui.logic import (
     MIN_BOX_SIDE,
     Form,
+    FrameLoader,
     FrameReader,
+    LoadedFrame,
     Region,
     build_remove_kwargs,
     canvas_to_frame_box,
@@ -146,3 +148,37 @@ def test_kwargs_refuse_an_incomplete_form(tmp_path: Path) -> None:
 def test_region_describes_itself() -> None:
     assert Region((1, 2, 3, 4)).describe() == "every frame  1,2 3x4"
     assert Region((1, 2, 3, 4), frame=7, track=True).describe() == "track  1,2 3x4 @ frame 7"
+
+
+def test_frame_reader_gives_up_when_told_and_keeps_its_place(tmp_path: Path) -> None:
+    frames = textured_frames(8)
+    reader = FrameReader(write_folder(tmp_path / "clip", frames))
+    asked: list[int] = []
+
+    def stop_after_two() -> bool:
+        asked.append(1)
+        return len(asked) >= 2
+
+    assert reader.read(6, stop=stop_after_two) is None
+    # The stream is two frames in; reading on forwards continues from there.
+    assert reader._next == 2
+    assert np.array_equal(reader.read(6, stop=lambda: False), frames[6])
+    reader.close()
+
+
+def test_frame_loader_serves_the_latest_request(tmp_path: Path) -> None:
+    frames = textured_frames(8)
+    loader = FrameLoader(FrameReader(write_folder(tmp_path / "clip", frames)))
+    try:
+        for index in (1, 7, 4):
+            loader.request(index)
+        results: list[LoadedFrame] = []
+        while not results or results[-1].index != 4:
+            results.append(loader.results.get(timeout=30))
+        # Earlier requests may have been served or dropped, but the last one is right.
+        assert results[-1].frame is not None and np.array_equal(results[-1].frame, frames[4])
+        loader.request(99)
+        failed = loader.results.get(timeout=30)
+        assert failed.index == 99 and failed.frame is None and "outside" in failed.error
+    finally:
+        loader.close()

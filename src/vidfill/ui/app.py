@@ -9,17 +9,23 @@ reads from the main loop.
 
 from __future__ import annotations
 
+import queue
 import tkinter as tk
 from pathlib import Path
 from tkinter import filedialog, messagebox, ttk
+
+import numpy as np
+from numpy.typing import NDArray
 
 from vidfill.errors import DisplayError, MaskError, VidfillError
 from vidfill.ui.logic import (
     METHODS,
     Form,
+    FrameLoader,
     FrameReader,
     Job,
     JobEvent,
+    LoadedFrame,
     Region,
     build_remove_kwargs,
     canvas_to_frame_box,
@@ -35,12 +41,15 @@ from vidfill.ui.logic import (
 STATIC_COLOUR = "#ff3b30"
 TRACK_COLOUR = "#00c8ff"
 
-#: Wait this long after the slider stops before decoding: dragging it across a long video
-#: would otherwise decode every frame it passes over.
-SLIDER_DELAY_MS = 150
+#: Wait this long after the slider stops before asking for the frame: dragging it across a
+#: long video would otherwise start (and abandon) a read at every frame it passes over.
+SLIDER_DELAY_MS = 80
 
 #: How often the window reads the job's events.
 POLL_MS = 100
+
+#: How often it looks for a frame being read for the preview.
+FRAME_POLL_MS = 30
 
 VIDEO_TYPES = [
     ("Videos", "*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mts *.m2ts *.ts *.wmv *.flv *.mpg"),
@@ -71,6 +80,10 @@ class App:
             )
         self.view_size = view_size
         self.reader: FrameReader | None = None
+        self.loader: FrameLoader | None = None
+        # The frame last asked for (the one shown may still be an earlier one).
+        self.wanted = 0
+        self._frame_poll: str | None = None
         self.scale = 1.0
         self.index = 0
         self.regions: list[Region] = []
@@ -258,9 +271,10 @@ class App:
         except VidfillError as error:
             self.show_error(str(error))
             return False
-        if self.reader is not None:
-            self.reader.close()
+        if self.loader is not None:
+            self.loader.close()
         self.reader = reader
+        self.loader = FrameLoader(reader)
         info = reader.info
         self.scale = fit_scale(info.size, self.view_size)
         self.canvas.configure(
@@ -278,6 +292,9 @@ class App:
         self.input_var.set(text)
         self.slider.configure(state="normal", to=max(0, info.frame_count - 1))
         self.slider.set(0)
+        # Until frame 0 arrives, show nothing rather than the previous input's frame.
+        self.index = 0
+        self.canvas.itemconfigure(self._image_item, image="")
         self.go_to(0)
         self.status_var.set("Drag on the frame to mark what to remove.")
         return True
@@ -292,24 +309,46 @@ class App:
     def _step(self, event: tk.Event, delta: int) -> None:
         if self.reader is None or isinstance(event.widget, (tk.Entry, ttk.Entry)):
             return  # arrows in a text field move its cursor
-        index = min(max(0, self.index + delta), self.reader.frame_count - 1)
+        index = min(max(0, int(self.slider.get()) + delta), self.reader.frame_count - 1)
         self.slider.set(index)
 
     def go_to(self, index: int) -> None:
-        """Show frame ``index`` (decoding from the start when going back in a video)."""
+        """Show frame ``index`` once the loader thread has read it."""
         self._slider_job = None
-        if self.reader is None:
+        if self.loader is None or self.reader is None:
             return
-        try:
-            frame = self.reader.read(index)
-        except VidfillError as error:
-            self.status_var.set(str(error))
+        self.wanted = index
+        self.loader.request(index)
+        if index != self.index:
+            self.frame_var.set(f"Frame {index} of {self.reader.frame_count} (reading…)")
+        if self._frame_poll is None:
+            self._frame_poll = self.root.after(FRAME_POLL_MS, self._poll_frames)
+
+    def _poll_frames(self) -> None:
+        self._frame_poll = None
+        if self.loader is None:
             return
+        latest: LoadedFrame | None = None
+        while True:
+            try:
+                latest = self.loader.results.get_nowait()
+            except queue.Empty:
+                break
+        if latest is not None and latest.index == self.wanted:
+            if latest.frame is None:
+                self.status_var.set(latest.error)
+            else:
+                self._show(latest.index, latest.frame)
+            return
+        self._frame_poll = self.root.after(FRAME_POLL_MS, self._poll_frames)
+
+    def _show(self, index: int, frame: NDArray[np.uint8]) -> None:
         self.index = index
         shown = scale_for_display(frame, self.scale)
         self._photo = tk.PhotoImage(data=ppm_bytes(shown), format="PPM")
         self.canvas.itemconfigure(self._image_item, image=self._photo)
-        self.frame_var.set(f"Frame {index} of {self.reader.frame_count}")
+        if self.reader is not None:
+            self.frame_var.set(f"Frame {index} of {self.reader.frame_count}")
         self._draw_regions()
 
     # --- Drawing rectangles ----------------------------------------------------------------
@@ -579,8 +618,11 @@ class App:
         self._destroy()
 
     def _destroy(self) -> None:
-        if self.reader is not None:
-            self.reader.close()
+        for pending in (self._frame_poll, self._slider_job):
+            if pending is not None:
+                self.root.after_cancel(pending)
+        if self.loader is not None:
+            self.loader.close()
         self.root.destroy()
 
     # --- Dialogs (methods, so tests can replace them) -----------------------------------

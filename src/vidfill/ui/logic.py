@@ -11,7 +11,6 @@ can be cancelled.
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import logging
 import os
 import queue
@@ -20,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -160,8 +159,14 @@ class FrameReader:
         """Frames in the input."""
         return self.info.frame_count
 
-    def read(self, index: int) -> NDArray[np.uint8]:
-        """Frame ``index`` as ``uint8 (H, W, 3)`` RGB.
+    def read(
+        self, index: int, *, stop: Callable[[], bool] | None = None
+    ) -> NDArray[np.uint8] | None:
+        """Frame ``index`` as ``uint8 (H, W, 3)`` RGB; None if ``stop()`` said to give up.
+
+        ``stop`` is asked between decoded frames, so a long read towards a
+        frame the user has already moved away from can be abandoned; the
+        stream keeps its place, and a later read forward goes on from there.
 
         Raises
         ------
@@ -176,12 +181,17 @@ class FrameReader:
             self.close()
             self._frames = iter_frames(self.info)
             self._next = 0
-        frame = next(itertools.islice(self._frames, index - self._next, None), None)
-        if frame is None:
-            # The file listed more frames than it decodes (a damaged tail).
-            self.close()
-            raise InputError(f"{self.info.path}: frame {index} cannot be decoded")
-        self._next = index + 1
+        while True:
+            frame = next(self._frames, None)
+            if frame is None:
+                # The file listed more frames than it decodes (a damaged tail).
+                self.close()
+                raise InputError(f"{self.info.path}: frame {index} cannot be decoded")
+            self._next += 1
+            if self._next > index:
+                break
+            if stop is not None and stop():
+                return None
         self._last = (index, frame)
         return frame
 
@@ -191,6 +201,68 @@ class FrameReader:
             self._frames.close()
         self._frames = None
         self._next = 0
+
+
+@dataclass(frozen=True)
+class LoadedFrame:
+    """A frame the :class:`FrameLoader` read: ``frame`` or, if reading failed, ``error``."""
+
+    index: int
+    frame: NDArray[np.uint8] | None = None
+    error: str = ""
+
+
+class FrameLoader:
+    """Reads preview frames in a thread of its own, so a long video never freezes the window.
+
+    Going to frame 5,000 of a video means decoding 5,000 frames (the reader
+    does not seek); done in the window's thread, that would hang it for
+    seconds. Here only the latest request counts: a read is abandoned as soon
+    as a newer one arrives, and the window polls :attr:`results`.
+    """
+
+    def __init__(self, reader: FrameReader) -> None:
+        self.reader = reader
+        self.results: queue.Queue[LoadedFrame] = queue.Queue()
+        self._wanted: int | None = None
+        self._closed = False
+        self._wake = threading.Condition()
+        self._thread = threading.Thread(target=self._run, name="vidfill-gui-frames", daemon=True)
+        self._thread.start()
+
+    def request(self, index: int) -> None:
+        """Ask for frame ``index``; replaces any request not yet served."""
+        with self._wake:
+            self._wanted = index
+            self._wake.notify()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the thread (abandoning a read) and close the input."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self.reader.close()
+
+    def _newer(self) -> bool:
+        return self._closed or self._wanted is not None
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._wanted is None and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                index, self._wanted = self._wanted, None
+            try:
+                frame = self.reader.read(index, stop=self._newer)
+            except VidfillError as error:
+                self.results.put(LoadedFrame(index, error=str(error)))
+                continue
+            if frame is not None:
+                self.results.put(LoadedFrame(index, frame))
 
 
 # --- The form -> remove() ------------------------------------------------------------------
