@@ -96,7 +96,6 @@ class App:
         self._photo: tk.PhotoImage | None = None
         self._drag_start: tuple[float, float] | None = None
         self._slider_job: str | None = None
-        self._updating_mode = False
 
         self.input_var = tk.StringVar(value="No video open: use Open video… or Open frame folder…")
         self.output_var = tk.StringVar()
