@@ -31,3 +31,7 @@ class OutputError(VidfillError, ValueError):
 
 class EngineError(VidfillError, ValueError):
     """An unknown engine name, or an engine that cannot run here."""
+
+
+class DisplayError(VidfillError, RuntimeError):
+    """The desktop GUI cannot open: no display, or Python was built without Tkinter."""

@@ -46,7 +46,7 @@ def _root() -> None:
 
 
 # Sub-commands register themselves on `app` when imported.
-from vidfill.cli import bench, mask, remove  # noqa: E402,F401
+from vidfill.cli import bench, gui, mask, remove  # noqa: E402,F401
 
 
 def main() -> None:

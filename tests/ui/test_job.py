@@ -1,0 +1,139 @@
+"""The GUI's background job: runs remove(), reports progress, cancels without leftovers."""
+
+from __future__ import annotations
+
+import os
+import queue
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.helpers import read_folder, textured_frames, write_folder
+from vidfill.ui.logic import Form, Job, JobEvent, Region, build_remove_kwargs
+
+TIMEOUT = 120
+
+
+@pytest.fixture
+def clip(tmp_path: Path) -> Path:
+    return write_folder(tmp_path / "clip", textured_frames(8))
+
+
+def run_to_end(job: Job) -> list[JobEvent]:
+    job.start()
+    assert job.join(TIMEOUT), "the job did not finish"
+    events = job.drain()
+    assert events and events[-1].final
+    return events
+
+
+def kinds(events: list[JobEvent]) -> list[str]:
+    return [event.kind for event in events]
+
+
+class CancelAt(queue.Queue):
+    """An event queue that cancels its job once ``frames`` frames are written."""
+
+    def __init__(self, frames: int) -> None:
+        super().__init__()
+        self.frames = frames
+        self.job: Job | None = None
+
+    def put(self, item: JobEvent, block: bool = True, timeout: float | None = None) -> None:
+        super().put(item, block, timeout)
+        if item.kind == "progress" and item.done >= self.frames and self.job is not None:
+            self.job.cancel()
+
+
+def test_a_job_fills_a_frame_folder_and_reports_progress(tmp_path: Path, clip: Path) -> None:
+    form = Form(
+        input=clip,
+        output=tmp_path / "out",
+        method="frame",
+        regions=[Region((20, 10, 12, 10))],
+        dilate=0,
+    )
+    events = run_to_end(Job(build_remove_kwargs(form)))
+    assert kinds(events)[0] == "start" and events[0].total == 8
+    progress = [event for event in events if event.kind == "progress"]
+    assert [event.done for event in progress] == list(range(1, 9))
+    assert all(event.total == 8 and event.fps > 0 for event in progress)
+    assert events[-1].kind == "done" and events[-1].path == tmp_path / "out"
+    hole = np.zeros((48, 64), bool)
+    hole[10:20, 20:32] = True
+    for original, result in zip(read_folder(clip), read_folder(tmp_path / "out"), strict=True):
+        assert np.array_equal(original[~hole], result[~hole])
+        assert not np.array_equal(original[hole], result[hole])
+
+
+def test_a_preview_job_writes_the_preview_video(tmp_path: Path, clip: Path) -> None:
+    form = Form(input=clip, method="frame", regions=[Region((2, 2, 8, 8))])
+    kwargs = build_remove_kwargs(form, preview=True)
+    events = run_to_end(Job(kwargs))
+    assert events[-1].kind == "done", events[-1]
+    assert events[-1].path == tmp_path / "clip_filled_preview.mp4"
+    assert events[-1].path.stat().st_size > 0
+    assert not (tmp_path / "clip_filled.mp4").exists()
+
+
+@pytest.mark.parametrize("output_name", ["out.mp4", "out"])
+def test_cancel_mid_run_leaves_no_output(tmp_path: Path, clip: Path, output_name: str) -> None:
+    form = Form(
+        input=clip, output=tmp_path / output_name, method="frame", regions=[Region((2, 2, 8, 8))]
+    )
+    events_queue = CancelAt(frames=2)
+    job = Job(build_remove_kwargs(form), events=events_queue)
+    events_queue.job = job
+    events = run_to_end(job)
+    assert events[-1].kind == "cancelled"
+    assert max(event.done for event in events) < 8
+    # Not the output, nor a temporary file, nor a resume work folder.
+    assert sorted(os.listdir(tmp_path)) == ["clip"]
+
+
+def test_cancel_before_start_writes_nothing(tmp_path: Path, clip: Path) -> None:
+    form = Form(input=clip, output=tmp_path / "out.mp4", regions=[Region((2, 2, 8, 8))])
+    job = Job(build_remove_kwargs(form))
+    job.cancel()
+    events = run_to_end(job)
+    assert kinds(events) == ["cancelled"]
+    assert sorted(os.listdir(tmp_path)) == ["clip"]
+
+
+def test_bad_input_is_an_error_event_not_an_exception(tmp_path: Path) -> None:
+    form = Form(input=tmp_path / "missing.mp4", regions=[Region((2, 2, 8, 8))])
+    events = run_to_end(Job(build_remove_kwargs(form)))
+    assert kinds(events) == ["error"]
+    assert "no such file" in events[0].message
+
+
+def test_a_box_outside_the_frame_is_an_error_event(tmp_path: Path, clip: Path) -> None:
+    form = Form(input=clip, method="frame", regions=[Region((500, 500, 8, 8))])
+    events = run_to_end(Job(build_remove_kwargs(form)))
+    assert kinds(events) == ["error"]
+    assert "outside" in events[0].message
+    assert sorted(os.listdir(tmp_path)) == ["clip"]
+
+
+def test_warnings_from_remove_reach_the_window(tmp_path: Path, clip: Path) -> None:
+    empty = tmp_path / "empty.png"
+    write_folder(tmp_path / "m", [np.zeros((48, 64, 3), np.uint8)])
+    (tmp_path / "m" / "00000.png").rename(empty)
+    form = Form(input=clip, output=tmp_path / "out", method="frame", mask=empty)
+    events = run_to_end(Job(build_remove_kwargs(form)))
+    assert events[-1].kind == "done"
+    assert any(e.kind == "warning" and "empty" in e.message for e in events)
+
+
+def test_a_bug_in_remove_is_an_error_event_too(
+    tmp_path: Path, clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**kwargs: object) -> Path:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("vidfill.ui.logic.api.remove", broken)
+    form = Form(input=clip, regions=[Region((2, 2, 8, 8))])
+    events = run_to_end(Job(build_remove_kwargs(form)))
+    assert kinds(events) == ["error"]
+    assert "unexpected error" in events[0].message and "boom" in events[0].message
