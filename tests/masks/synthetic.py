@@ -48,3 +48,31 @@ def iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
     inter = ix * iy
     return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def occluded_clip(
+    count: int = 40, bar_speed: float = -5.0, bar_width: int = 24, seed: int = 0
+) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
+    """A textured 30x30 patch drifting right over a slowly panning background while a
+    dark textured bar (a tree trunk in front of it) sweeps left across the whole
+    frame, hiding it completely for several frames.
+
+    Returns the frames (120x200) and the true box of the object on each frame;
+    ``seed`` picks other textures.
+    """
+    height, width = 120, 200
+    background = texture(height, width + count, seed=1 + 10 * seed)
+    patch = texture(30, 30, seed=2 + 10 * seed, blur=1.0)
+    bar = (texture(height, bar_width, seed=5 + 10 * seed, blur=1.0) // 3).astype(np.uint8)
+    frames, boxes = [], []
+    for t in range(count):
+        frame = np.ascontiguousarray(background[:, t : t + width]).copy()
+        x, y = 60 + t, 45
+        frame[y : y + 30, x : x + 30] = patch
+        bar_x = int(round(150 + bar_speed * t))
+        x0, x1 = max(0, bar_x), min(width, bar_x + bar_width)
+        if x1 > x0:
+            frame[:, x0:x1] = bar[:, x0 - bar_x : x1 - bar_x]
+        frames.append(frame)
+        boxes.append((float(x), float(y), 30.0, 30.0))
+    return frames, boxes

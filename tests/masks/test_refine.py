@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from tests.masks.synthetic import texture
-from vidfill.masks.refine import refine_mask, refine_masks, relative_motion, shift_mask
+from vidfill.masks.refine import (
+    refine_mask,
+    refine_masks,
+    relative_motion,
+    shift_mask,
+    smooth_masks,
+)
 
 
 def disk_scene(cx: int = 80, cy: int = 60, radius: int = 25) -> tuple[np.ndarray, np.ndarray]:
@@ -94,3 +100,22 @@ def test_relative_motion_is_zero_on_the_background_and_large_on_a_mover() -> Non
     motion = relative_motion(flow_back, exclude)
     assert np.median(motion[10:30, 10:150]) < 0.3
     assert np.median(motion[50:70, 70:88]) > 2.5
+
+
+def test_vote_keeps_the_end_frames_and_votes_the_middle_ones() -> None:
+    # A blob that changes shape every frame inside a still box: the middle frames
+    # keep what two of three frames mark; the first and last frames have a single
+    # neighbour, and voting with it would cut what changed, so they are kept whole.
+    masks = []
+    for t in range(5):
+        mask = np.zeros((40, 60), bool)
+        mask[10:30, 10 + 5 * t : 30 + 5 * t] = True
+        masks.append(mask)
+    boxes = [(5.0, 5.0, 50.0, 30.0)] * 5
+    voted = list(smooth_masks(masks, boxes))
+    assert len(voted) == 5
+    assert np.array_equal(voted[0], masks[0])
+    assert np.array_equal(voted[-1], masks[-1])
+    for t in range(1, 4):
+        expected = masks[t] & (masks[t - 1] | masks[t + 1])
+        assert np.array_equal(voted[t], expected)

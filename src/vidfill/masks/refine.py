@@ -428,7 +428,8 @@ def smooth_masks(
 
     A pixel is kept when at least two of the three masks (previous, current, next,
     aligned on the current box centre) mark it, and always when the current mask
-    and either neighbour do, so the vote never removes much of an object.
+    and either neighbour do, so the vote never removes much of an object. The
+    first and last frames are not voted (see :func:`vote_mask`).
     """
     window: list[NDArray[np.bool_]] = []
     index = 0
@@ -451,22 +452,24 @@ def vote_mask(
 ) -> NDArray[np.bool_]:
     """Vote of ``window[current]`` (frame ``index``) with its neighbours in ``window``.
 
-    The neighbours are first moved by the difference of box centres, so a moving
-    object is compared with itself.
+    Only the masks of the frames just before and just after count, moved first by
+    the difference of box centres so a moving object is compared with itself. The
+    clip's first and last frames have one neighbour, and a vote of two is an
+    intersection: it cut what moved between the two frames (the last frame of
+    DAVIS dog-agility, a dog running fast, kept 0.81 of the dog instead of 0.90, voted
+    with the two frames before it). There the mask is kept as it is.
     """
     here = window[current]
-    if len(window) == 1:
+    neighbours = [offset for offset in (current - 1, current + 1) if 0 <= offset < len(window)]
+    if len(neighbours) < 2:
         return here
     cx, cy = _centre(boxes[index])
     aligned = []
-    for offset, mask in enumerate(window):
-        other = index + offset - current
-        if other == index:
-            continue
-        ox, oy = _centre(boxes[other])
-        aligned.append(shift_mask(mask, cx - ox, cy - oy))
+    for offset in neighbours:
+        ox, oy = _centre(boxes[index + offset - current])
+        aligned.append(shift_mask(window[offset], cx - ox, cy - oy))
     votes = here.astype(np.uint8) + sum(m.astype(np.uint8) for m in aligned)
-    return votes >= min(2, 1 + len(aligned))
+    return votes >= 2
 
 
 def refine_masks(
