@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import vidfill
-from tests.helpers import read_folder, textured_frames
+from tests.helpers import read_folder, textured_frames, write_folder
 from vidfill.masks import dilate
 from vidfill.masks.sources import list_images
 
@@ -68,3 +68,20 @@ def test_remove_frame_folder_to_video_keeps_count_and_fps(clips_dir: Path, tmp_p
     assert abs(float(info.fps) - 29.97) < 0.01
     assert (info.width, info.height) == (176, 144)
     assert len(read_folder(clips_dir / "carphone" / "frames")) == 120
+
+
+def test_the_tracking_pass_reports_its_progress_before_filling(tmp_path: Path) -> None:
+    frames = textured_frames(7, height=48, width=64)
+    for index, frame in enumerate(frames):
+        frame[10:22, 8 + 4 * index : 20 + 4 * index] = (240, 30, 30)
+    clip = write_folder(tmp_path / "frames", frames)
+    calls: list[tuple[str, int]] = []
+    vidfill.remove(
+        clip,
+        tmp_path / "out",
+        track_boxes=[((8, 10, 12, 12), 0)],
+        method="frame",
+        on_track=lambda n: calls.append(("track", n)),
+        on_frame=lambda n: calls.append(("fill", n)),
+    )
+    assert calls == [("track", n) for n in range(1, 8)] + [("fill", n) for n in range(1, 8)]

@@ -123,7 +123,11 @@ def parse_position(text: str | int | None, fps: float) -> int | None:
 
 
 def _tracker(
-    path: Path, info: VideoInfo, box: Box, at: int
+    path: Path,
+    info: VideoInfo,
+    box: Box,
+    at: int,
+    on_track: Callable[[int], None] | None = None,
 ) -> Callable[[], Iterator[NDArray[np.bool_]]]:
     """A factory of per-frame masks of the object in ``box`` on frame ``at`` (checked now)."""
     from vidfill.masks.make import track_masks
@@ -132,7 +136,7 @@ def _tracker(
     check_box(box, info.size)
     if not 0 <= at < info.frame_count:
         raise MaskError(f"--track-box frame {at} is outside the video's {info.frame_count} frames")
-    return lambda: track_masks(path, box, at)
+    return lambda: track_masks(path, box, at, on_frame=on_track)
 
 
 def remove(
@@ -158,6 +162,7 @@ def remove(
     resume: bool = False,
     on_start: Callable[[VideoInfo], None] | None = None,
     on_frame: Callable[[int], None] | None = None,
+    on_track: Callable[[int], None] | None = None,
     **options: Any,
 ) -> Path:
     """Remove the masked region from a video file or frame folder; write the result.
@@ -167,9 +172,15 @@ def remove(
     under a temporary name and renamed at the end, so a failure leaves
     nothing behind, and an input is never modified.
 
-    A frame-folder output is written resumably: if the run is interrupted,
-    the same call with ``resume=True`` continues from the last finished
-    window and gives the same frames as a run that never stopped.
+    The output is written resumably: if the run is interrupted, the same call
+    with ``resume=True`` continues from the last finished window (a frame
+    folder) or segment (a video) and gives the same frames as a run that
+    never stopped.
+
+    Progress callbacks: ``on_start(info)`` once the input is probed,
+    ``on_frame(n)`` after each finished frame, and ``on_track(n)`` with the
+    frames read so far by the tracking pass of each ``track_boxes`` object,
+    which reads the whole clip before the first frame is filled.
 
     Returns
     -------
@@ -192,7 +203,7 @@ def remove(
         size=info.size,
         frame_count=info.frame_count,
         boxes=boxes,
-        tracked=[_tracker(input_path, info, box, at) for box, at in track_boxes],
+        tracked=[_tracker(input_path, info, box, at, on_track) for box, at in track_boxes],
         dilate_radius=dilate,
         start=first,
         end=last,

@@ -137,3 +137,38 @@ def test_a_bug_in_remove_is_an_error_event_too(
     events = run_to_end(Job(build_remove_kwargs(form)))
     assert kinds(events) == ["error"]
     assert "unexpected error" in events[0].message and "boom" in events[0].message
+
+
+class CancelWhileTracking(queue.Queue):
+    """An event queue that cancels its job at the first tracking event."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.job: Job | None = None
+
+    def put(self, item: JobEvent, block: bool = True, timeout: float | None = None) -> None:
+        super().put(item, block, timeout)
+        if item.kind == "tracking" and self.job is not None:
+            self.job.cancel()
+
+
+def test_tracking_reports_progress_and_can_be_cancelled(tmp_path: Path, clip: Path) -> None:
+    tracked = Form(
+        input=clip,
+        output=tmp_path / "out.mp4",
+        method="frame",
+        regions=[Region((20, 10, 12, 10), frame=2, track=True)],
+    )
+    events = run_to_end(Job(build_remove_kwargs(tracked)))
+    assert [e.done for e in events if e.kind == "tracking"] == list(range(1, 9))
+    assert kinds(events)[-1] == "done"
+
+    (tmp_path / "out.mp4").unlink()
+    events_queue = CancelWhileTracking()
+    job = Job(build_remove_kwargs(tracked), events=events_queue)
+    events_queue.job = job
+    events = run_to_end(job)
+    # Stopped during the tracking pass, before any frame was filled.
+    assert kinds(events)[-1] == "cancelled"
+    assert "progress" not in kinds(events)
+    assert os.listdir(tmp_path) == ["clip"]

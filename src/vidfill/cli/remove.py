@@ -12,7 +12,7 @@ import typer
 from vidfill.api import DEFAULT_DILATE, remove
 from vidfill.batch import BatchItem, BatchResult, plan_batch, remove_batch
 from vidfill.cli import app, configure_logging
-from vidfill.cli.progress import frame_progress
+from vidfill.cli.progress import FrameProgress, frame_progress
 from vidfill.engines import DEFAULT_ENGINE, available_engines
 from vidfill.errors import EngineError, MaskError
 from vidfill.masks.sources import parse_box
@@ -168,9 +168,22 @@ def remove_command(
             mask=mask,
             overwrite=overwrite,
             **settings,
-            on_start=progress.on_start,
-            on_frame=progress.on_frame,
+            **_callbacks(progress, "tracking" if settings["track_boxes"] else None),
         )
+
+
+def _callbacks(progress: FrameProgress, track_label: str | None) -> dict[str, object]:
+    """Progress callbacks of one remove() call: a bar for filling, one for tracking if named."""
+    callbacks: dict[str, object] = {"on_start": progress.on_start, "on_frame": progress.on_frame}
+    if track_label is not None:
+        bar = progress.for_label(track_label)
+        # Created when filling starts, so the tracking bar gets the same frame count.
+        def on_start(info: object) -> None:
+            bar.on_start(info)
+            progress.on_start(info)
+
+        callbacks.update(on_start=on_start, on_track=bar.on_frame)
+    return callbacks
 
 
 def _remove_many(
@@ -189,7 +202,8 @@ def _remove_many(
 
         def on_item(item: BatchItem) -> dict[str, object]:
             bar = progress.for_label(f"{label} {item.input.name}")
-            return {"on_start": bar.on_start, "on_frame": bar.on_frame}
+            tracking = f"tracking {item.input.name}" if settings["track_boxes"] else None
+            return _callbacks(bar, tracking)
 
         def on_result(result: BatchResult) -> None:
             if result.outcome != "done":

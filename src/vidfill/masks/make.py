@@ -99,10 +99,14 @@ def _group_keys(keys: list[tuple[Box, int]]) -> list[list[tuple[Box, int]]]:
 
 
 def _first_pass(
-    info: VideoInfo, need_track: bool, need_overlay: bool
+    info: VideoInfo,
+    need_track: bool,
+    need_overlay: bool,
+    on_frame: Callable[[int], None] | None = None,
 ) -> tuple[list[NDArray[np.uint8]], float, tuple[NDArray[np.bool_], list[Box]] | None]:
     """Read the clip once: reduced grey frames for tracking, and overlays found from
-    frames sampled on the way (accumulated, not stored: 4K frames are 25 MB each)."""
+    frames sampled on the way (accumulated, not stored: 4K frames are 25 MB each).
+    ``on_frame`` gets the number of frames read so far."""
     scale = work_scale(info.size)
     stride = max(1, info.frame_count // OVERLAY_SAMPLES)
     grays: list[NDArray[np.uint8]] = []
@@ -111,6 +115,8 @@ def _first_pass(
         for index, frame in enumerate(iter_frames(info)):
             if need_track:
                 grays.append(to_work_gray(frame, scale))
+            if on_frame is not None:
+                on_frame(index + 1)
             if index % stride == 0:
                 yield frame
 
@@ -239,10 +245,14 @@ def track_objects(
     method: str = DEFAULT_TRACKER,
     grays: Sequence[NDArray[np.uint8]] | None = None,
     scale: float | None = None,
+    on_frame: Callable[[int], None] | None = None,
 ) -> list[Track]:
-    """Track every object given by ``keys`` (box, frame) pairs through the clip."""
+    """Track every object given by ``keys`` (box, frame) pairs through the clip.
+
+    ``on_frame`` gets the number of frames read, when the clip is read here.
+    """
     if grays is None or scale is None:
-        grays, scale, _ = _first_pass(info, True, False)
+        grays, scale, _ = _first_pass(info, True, False, on_frame)
     if len(grays) != info.frame_count:
         raise MaskError(f"{info.path}: decoded {len(grays)} frames, expected {info.frame_count}")
     tracks = []
@@ -262,12 +272,15 @@ def track_masks(
     grow_down: int = 0,
     method: str = DEFAULT_TRACKER,
     refine: str = DEFAULT_REFINE,
+    on_frame: Callable[[int], None] | None = None,
 ) -> Iterator[NDArray[np.bool_]]:
     """Masks of the object in ``box`` on frame ``at``, tracked over the whole clip.
 
     For ``vidfill remove --track-box``: yields one ``bool (H, W)`` mask per frame,
     in order, reading the input twice (tracking, then refinement), with memory
-    bounded by the reduced grey frames (about 0.1 MB a frame at 480p).
+    bounded by the reduced grey frames (about 0.1 MB a frame at 480p). The
+    tracking pass reads the whole clip before the first mask; ``on_frame`` gets
+    the number of frames it has read.
 
     Raises
     ------
@@ -276,7 +289,7 @@ def track_masks(
     """
     info = probe(input)
     keys = _check_keys([box], [at], info)
-    tracks = track_objects(info, keys, method=method)
+    tracks = track_objects(info, keys, method=method, on_frame=on_frame)
     for _, mask in iter_masks(
         info, tracks, keep_box=keep_box, dilate=dilate, grow_down=grow_down, refine=refine
     ):

@@ -574,6 +574,9 @@ class App:
                 # Tracking reads the whole clip before the first frame is written.
                 text += ": tracking the marked objects through the clip first…"
             self.status_var.set(text)
+        elif event.kind == "tracking":
+            self.progress.configure(value=event.done)
+            self.status_var.set(f"Tracking the marked objects: {event.done} / {event.total} frames")
         elif event.kind == "progress":
             self.progress.configure(value=event.done)
             self.status_var.set(f"{event.done} / {event.total} frames   {event.fps:.1f} frames/s")

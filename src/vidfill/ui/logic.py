@@ -368,7 +368,7 @@ class JobCancelled(Exception):
     """Raised from ``remove``'s progress callback to stop a run the user cancelled."""
 
 
-EventKind = Literal["start", "progress", "warning", "done", "error", "cancelled"]
+EventKind = Literal["start", "tracking", "progress", "warning", "done", "error", "cancelled"]
 
 
 @dataclass(frozen=True)
@@ -376,8 +376,10 @@ class JobEvent:
     """One message from the worker thread to the window.
 
     ``start`` carries ``total``; ``progress`` carries ``done``, ``total`` and
-    ``fps``; ``warning`` and ``error`` carry ``message``; ``done`` carries
-    ``path`` and ``seconds``. ``done``, ``error`` and ``cancelled`` are last.
+    ``fps``; ``tracking`` (the pass that tracks marked objects through the
+    whole clip before filling starts) carries ``done`` and ``total``;
+    ``warning`` and ``error`` carry ``message``; ``done`` carries ``path``
+    and ``seconds``. ``done``, ``error`` and ``cancelled`` are last.
     """
 
     kind: EventKind
@@ -409,10 +411,10 @@ class Job:
     """Runs :func:`vidfill.api.remove` in a worker thread; cancellable; reports to a queue.
 
     Cancelling raises :class:`JobCancelled` from ``remove``'s ``on_frame``
-    callback at the next finished frame; ``remove`` then drops its temporary
-    output, so a cancelled run leaves nothing at the output path. A frame-folder
-    output also keeps a work folder for ``vidfill remove --resume``; the GUI
-    does not resume, so the job deletes it too.
+    (or, while objects are tracked, ``on_track``) callback at the next frame;
+    ``remove`` then drops its temporary output, so a cancelled run leaves
+    nothing at the output path. It keeps a work folder for ``vidfill remove
+    --resume``; the GUI does not resume, so the job deletes that too.
 
     Parameters
     ----------
@@ -476,6 +478,10 @@ class Job:
         self.events.put(JobEvent("progress", done=done, total=self._total, fps=fps))
         self._check_cancel()
 
+    def _on_track(self, done: int) -> None:
+        self.events.put(JobEvent("tracking", done=done, total=self._total))
+        self._check_cancel()
+
     def _check_cancel(self) -> None:
         if self._cancel.is_set():
             raise JobCancelled
@@ -486,7 +492,12 @@ class Job:
         began = time.monotonic()
         try:
             self._check_cancel()
-            path = api.remove(**self.kwargs, on_start=self._on_start, on_frame=self._on_frame)
+            path = api.remove(
+                **self.kwargs,
+                on_start=self._on_start,
+                on_frame=self._on_frame,
+                on_track=self._on_track,
+            )
         except JobCancelled:
             self._clean_after_cancel()
             self.events.put(JobEvent("cancelled"))
@@ -506,8 +517,8 @@ class Job:
         output = self.kwargs.get("output")
         if output is None:
             return
-        # remove() keeps a resumable frame-folder run's work folder for --resume; the GUI
-        # offers no resume, so an interrupted run's frames would only be clutter.
+        # remove() keeps an interrupted run's work folder for --resume; the GUI offers
+        # no resume, so its frames or segments would only be clutter.
         shutil.rmtree(work_folder(Path(output)), ignore_errors=True)
 
 
