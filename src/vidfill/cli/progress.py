@@ -16,18 +16,42 @@ from rich.progress import (
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
-    TimeRemainingColumn,
 )
 from rich.text import Text
 
 
+def _average_speed(task: Task) -> float | None:
+    """Frames per second since the task started.
+
+    Not Rich's recent speed: frames come out a window at a time (dozens
+    within a moment, then none while the next window is filled), so a
+    short-term rate swings between hundreds and zero.
+    """
+    elapsed = task.elapsed
+    if not elapsed or not task.completed:
+        return None
+    return task.completed / elapsed
+
+
 class FramesPerSecondColumn(ProgressColumn):
-    """Throughput in frames per second."""
+    """Throughput in frames per second, averaged since the start."""
 
     def render(self, task: Task) -> Text:
-        """Show the task's recent speed."""
-        speed = task.speed
+        """Show the task's average speed."""
+        speed = _average_speed(task)
         return Text("  -- frames/s" if speed is None else f"{speed:6.1f} frames/s")
+
+
+class AverageTimeRemainingColumn(ProgressColumn):
+    """Time left at the average speed since the start (see :func:`_average_speed`)."""
+
+    def render(self, task: Task) -> Text:
+        """Show h:mm:ss left, or -:--:-- until there is a speed."""
+        speed = _average_speed(task)
+        if speed is None or task.total is None:
+            return Text("-:--:--")
+        seconds = int(max(0.0, task.total - task.completed) / speed)
+        return Text(f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}")
 
 
 class FrameProgress:
@@ -74,7 +98,7 @@ def frame_progress(label: str, *, quiet: bool = False) -> Iterator[FrameProgress
         TaskProgressColumn(),
         FramesPerSecondColumn(),
         TimeElapsedColumn(),
-        TimeRemainingColumn(),
+        AverageTimeRemainingColumn(),
         console=Console(stderr=True),
         transient=False,
     )
