@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 import vidfill
 from tests.helpers import read_folder, textured_frames, write_folder
+from tests.io.media import make_video
 from vidfill.io import resumable
 from vidfill.io.read import iter_frames, probe
 from vidfill.io.resumable import work_folder
@@ -124,3 +126,19 @@ def test_resume_does_not_apply_to_a_preview(tmp_path: Path) -> None:
         vidfill.remove(
             clip, tmp_path / "out.mp4", boxes=[(1, 1, 4, 4)], resume=True, preview=True
         )
+
+
+def test_segments_keep_variable_timing_rotation_and_audio(
+    tmp_path: Path, short_segments: None
+) -> None:
+    stamps = [0, 40, 90, 100, 180, 200, 260, 300, 333, 400, 480, 500, 560, 640, 650, 700, 760]
+    source = make_video(
+        tmp_path / "vfr.mp4", frames=len(stamps), pts=stamps, time_base=Fraction(1, 1000),
+        audio="aac", rotation=90, size=(96, 64),
+    )
+    out = tmp_path / "out.mp4"
+    vidfill.remove(source, out, boxes=[(10, 10, 20, 20)], method="frame", window=6)
+    before, after = probe(source), probe(out)
+    assert after.frame_count == len(stamps)
+    assert after.pts == before.pts and after.time_base == before.time_base
+    assert after.rotation == 90 and after.has_audio
