@@ -168,3 +168,20 @@ def test_never_seen_fill_is_not_drawn_from_a_passer_by() -> None:
     # Keyed on the first frame (most missing, ties to the earliest), the
     # figure's red was carried into every frame (red - green up to 145).
     assert (fill[..., 0] - fill[..., 1]).max() < 20
+
+
+def test_a_synthesising_engine_loads_the_kernels_in_the_background(monkeypatch) -> None:
+    import threading
+
+    import vidfill.engines.flow as flow
+    import vidfill.fill.patch as patch
+
+    monkeypatch.setattr(flow, "_warm_started", False)
+    FlowEngine(spatial="harmonic", leftover="harmonic")
+    assert not flow._warm_started  # a smooth fill never needs numba
+    FlowEngine(spatial="patch")
+    assert flow._warm_started
+    for thread in threading.enumerate():
+        if thread.name == "vidfill-patch-warmup":
+            thread.join(timeout=120)
+    assert patch._patchmatch.signatures  # compiled or loaded, ready for the keyframe

@@ -21,6 +21,7 @@ Per window (see ``shared/research/methods.md`` §3 for the reasoning):
 from __future__ import annotations
 
 import importlib.util
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +58,43 @@ _WORKERS = 2
 #: Candidates for some rows of a frame's tracked pixels: (rows, candidates).
 _Sparse = tuple[NDArray[np.int32], Candidates]
 
+#: How the keyframe is synthesised (see ``fill_patch``): searched and voted
+#: at half size and coarser (3 EM iterations a level, 6 at the coarsest), the
+#: matches only read back at full working size (``fine_iters=0``).
+_PATCH_OPTIONS: dict[str, int] = {"fine_iters": 0, "em_iters": 3}
+
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def _warm_patch() -> None:
+    """Load numba and the synthesis kernels in a background thread, once per process.
+
+    Importing numba and loading the kernels from its disk cache costs about
+    0.4 s of one core, mostly before the first kernel runs; started when a
+    synthesising engine is made, it overlaps reading the first window (and
+    its flow), which leave the second core idle, instead of delaying the
+    first keyframe. A window that never synthesises pays it on that core.
+    """
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return
+        _warm_started = True
+
+    def work() -> None:
+        from vidfill.fill.patch import fill_patch
+
+        # Big enough for every kernel to run (onion peel, search, votes).
+        image = (np.arange(24 * 24 * 3, dtype=np.int64).reshape(24, 24, 3) * 37 % 251).astype(
+            np.uint8
+        )
+        hole = np.zeros((24, 24), bool)
+        hole[9:15, 9:15] = True
+        fill_patch(image, hole, **_PATCH_OPTIONS)
+
+    threading.Thread(target=work, name="vidfill-patch-warmup", daemon=True).start()
+
 SpatialFill = Callable[[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]], NDArray[np.uint8]]
 
 
@@ -81,7 +119,7 @@ def _spatial_fill(name: str) -> tuple[str, SpatialFill]:
                 # window that propagates everything never needs.
                 from vidfill.fill.patch import fill_patch
 
-                return fill_patch(image, hole, source_mask=source)
+                return fill_patch(image, hole, source_mask=source, **_PATCH_OPTIONS)
 
             return "patch", patch
         if name == "patch":
@@ -220,6 +258,8 @@ class FlowEngine:
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
         self.leftover_name, self._leftover = _spatial_fill(leftover)
+        if "patch" in (self.spatial_name, self.leftover_name):
+            _warm_patch()
         # Weights divide by these, and a zero or negative grid size, scale or
         # threshold has no meaning: refuse them here, not as NaN frames later.
         for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell"):
