@@ -231,3 +231,25 @@ def test_a_second_process_loads_the_kernels_from_the_cache(tmp_path: Path) -> No
     second = run()
     assert first[0] > 0 and first[1] == 0  # compiled, nothing to load yet
     assert second[1] > 0 and second[0] == 0  # loaded, nothing compiled
+
+
+def test_search_pixels_bounds_the_searched_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched: list[int] = []
+    kernel = patch._patchmatch
+
+    def counting(feat, *args):
+        searched.append(feat.shape[0])
+        return kernel(feat, *args)
+
+    monkeypatch.setattr(patch, "_patchmatch", counting)
+    image = _tiled(128, 160, 8, seed=6)
+    hole = _box(image.shape[:2], 24, 104, 30, 130)  # 8000 px, three levels
+    out = fill_patch(image, hole, fine_iters=0)
+    assert sorted(set(searched)) == [32, 64]
+    searched.clear()
+    bounded = fill_patch(image, hole, fine_iters=0, search_pixels=1000)
+    # Only the quarter-size level (500 px of hole) is searched; the half-size
+    # one (2000 px) is read back like the finest: still the exact texture.
+    assert set(searched) == {32}
+    for result in (out, bounded):
+        assert np.abs(result.astype(int) - image)[hole].mean() < 2.0
