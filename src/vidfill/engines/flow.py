@@ -24,7 +24,7 @@ import importlib.util
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 import cv2
@@ -95,6 +95,7 @@ def _warm_patch() -> None:
         fill_patch(image, hole, **_PATCH_OPTIONS)
 
     threading.Thread(target=work, name="vidfill-patch-warmup", daemon=True).start()
+
 
 SpatialFill = Callable[[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]], NDArray[np.uint8]]
 
@@ -488,57 +489,73 @@ class FlowEngine:
         rounds = 0
         previous = None
         hole_sizes = holes.sum(axis=(1, 2))
-        while True:
-            clock = time.process_time()
-            # Sparse: each sweep finds a source for part of the pixels only,
-            # and its result is held until the frame is finished.
-            future, past = propagate(sources, tracked, motion, previous, sparse=True)
-            extra = self._distant(chain, shots, sources, tracked, future, past)
-            self._tick("cpu_propagate", clock)
-            missing = np.zeros(count, np.int64)
-            for t in np.nonzero(~done)[0]:
-                ys, xs = tracked[t]
-                found = future[t].found | past[t].found
-                if extra[t] is not None:
-                    rows, cand = extra[t]
-                    found[rows] |= cand.found
-                missing[t] = int((holes[t, ys, xs] & ~found).sum())
-            if rounds == 0:
-                total_hole = max(int(holes[~done].sum()), 1)
-                self.last_stats["first_round_missing"] = float(missing.sum()) / total_hole
-            # Small leftovers (a few px, or 1% of a frame's hole) are not worth
-            # a keyframe round; Telea fills them per frame.
-            allowed = np.maximum(self.min_missing, 0.01 * hole_sizes)
-            if rounds >= self.max_rounds or (missing <= allowed).all():
-                break
-            # Most missing, discounted by how much of the band around the hole
-            # is unusable (9 clips, 40 frames: rollerblade 23.15 -> 24.12 dB,
-            # its static hole no longer filled from a frame the skater crosses;
-            # DAVIS mean 25.94 -> 26.09).
-            key = int(np.argmax((missing - allowed) * clean))
-            # Only the keyframe's distant candidates are used before the next
-            # round replaces them all.
-            extra = [e if t == key else None for t, e in enumerate(extra)]
-            clock = time.process_time()
-            # Only the first keyframe is synthesised: it holds most of what
-            # no frame shows, and later rounds fill thin remainders (11
-            # clips, 40 frames, spatial="patch": same PSNR and E_warp as
-            # synthesising every round, dog-agility 854x480 CPU 11.9 -> 8.3 s).
-            fill = self._spatial if rounds == 0 else self._leftover
-            work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra, fill)
-            self._tick("cpu_keyframes", clock)
-            sources[key] = True
-            if self._distant_sources is not None:
-                self._distant_sources[key] = still(key)
-            tracked[key] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
-            self._ring_rows[key] = np.zeros(0, bool)
-            # The next round extends this state in place; the keyframe's and
-            # the distant candidates are not needed any more.
-            future[key] = past[key] = Candidates.empty(0)
-            extra = []
-            previous = (future, past)
-            done[key] = True
-            rounds += 1
+        # A keyframe's spatial fill runs on a second thread while the next
+        # round propagates: propagation follows flow and source masks only,
+        # never colours, and the single-threaded chains leave a core idle
+        # (dog-agility 854x480: the synthesis, 0.3 s, hides behind them).
+        # Colours are read again from the distant-frame lookup on, so the
+        # fill is waited for there; the result is the same as in sequence.
+        spatial_pool = ThreadPoolExecutor(max_workers=1)
+        keyframe: tuple[int, Future[NDArray[np.uint8]]] | None = None
+        try:
+            while True:
+                clock = time.process_time()
+                # Sparse: each sweep finds a source for part of the pixels only,
+                # and its result is held until the frame is finished.
+                future, past = propagate(sources, tracked, motion, previous, sparse=True)
+                if keyframe is not None:
+                    work[keyframe[0]] = keyframe[1].result()
+                    keyframe = None
+                extra = self._distant(chain, shots, sources, tracked, future, past)
+                self._tick("cpu_propagate", clock)
+                missing = np.zeros(count, np.int64)
+                for t in np.nonzero(~done)[0]:
+                    ys, xs = tracked[t]
+                    found = future[t].found | past[t].found
+                    if extra[t] is not None:
+                        rows, cand = extra[t]
+                        found[rows] |= cand.found
+                    missing[t] = int((holes[t, ys, xs] & ~found).sum())
+                if rounds == 0:
+                    total_hole = max(int(holes[~done].sum()), 1)
+                    self.last_stats["first_round_missing"] = float(missing.sum()) / total_hole
+                # Small leftovers (a few px, or 1% of a frame's hole) are not worth
+                # a keyframe round; Telea fills them per frame.
+                allowed = np.maximum(self.min_missing, 0.01 * hole_sizes)
+                if rounds >= self.max_rounds or (missing <= allowed).all():
+                    break
+                # Most missing, discounted by how much of the band around the hole
+                # is unusable (9 clips, 40 frames: rollerblade 23.15 -> 24.12 dB,
+                # its static hole no longer filled from a frame the skater crosses;
+                # DAVIS mean 25.94 -> 26.09).
+                key = int(np.argmax((missing - allowed) * clean))
+                # Only the keyframe's distant candidates are used before the next
+                # round replaces them all.
+                extra = [e if t == key else None for t, e in enumerate(extra)]
+                clock = time.process_time()
+                # Only the first keyframe is synthesised: it holds most of what
+                # no frame shows, and later rounds fill thin remainders (11
+                # clips, 40 frames, spatial="patch": same PSNR and E_warp as
+                # synthesising every round, dog-agility 854x480 CPU 11.9 -> 8.3 s).
+                fill = self._spatial if rounds == 0 else self._leftover
+                fused = self._fuse(key, work, holes, tracked, sources, future, past, extra)
+                keyframe = (key, spatial_pool.submit(self._fill_rest, *fused, fill))
+                del fused
+                self._tick("cpu_keyframes", clock)
+                sources[key] = True
+                if self._distant_sources is not None:
+                    self._distant_sources[key] = still(key)
+                tracked[key] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
+                self._ring_rows[key] = np.zeros(0, bool)
+                # The next round extends this state in place; the keyframe's and
+                # the distant candidates are not needed any more.
+                future[key] = past[key] = Candidates.empty(0)
+                extra = []
+                previous = (future, past)
+                done[key] = True
+                rounds += 1
+        finally:
+            spatial_pool.shutdown()
 
         clock = time.process_time()
 
@@ -619,10 +636,41 @@ class FlowEngine:
         spatial: SpatialFill,
     ) -> NDArray[np.uint8]:
         """Frame ``t`` completed: candidates fused, seam corrected, ``spatial`` fill of the rest."""
+        fused = self._fuse(t, work, holes, tracked, sources, future, past, extra)
+        return self._fill_rest(*fused, spatial)
+
+    @staticmethod
+    def _fill_rest(
+        image: NDArray[np.uint8],
+        missing: NDArray[np.bool_] | None,
+        source: NDArray[np.bool_] | None,
+        spatial: SpatialFill,
+    ) -> NDArray[np.uint8]:
+        """``image`` with its ``missing`` pixels filled by ``spatial`` from ``source``."""
+        if missing is None or source is None:
+            return image
+        return spatial(image, missing, source)
+
+    def _fuse(
+        self,
+        t: int,
+        work: NDArray[np.uint8],
+        holes: NDArray[np.bool_],
+        tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
+        sources: NDArray[np.bool_],
+        future: list[CandidateSet],
+        past: list[CandidateSet],
+        extra: list[_Sparse | None],
+    ) -> tuple[NDArray[np.uint8], NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
+        """Frame ``t`` with its candidates fused and the seam corrected.
+
+        Returns the image, and the hole pixels no candidate reached with the
+        pixels a spatial fill may copy from (None, None when there are none).
+        """
         ys, xs = tracked[t]
         hole = holes[t]
         if len(ys) == 0:
-            return work[t].copy()
+            return work[t].copy(), None, None
         cands = [future[t].dense(), past[t].dense()]
         if extra[t] is not None:
             rows, sparse = extra[t]
@@ -665,8 +713,8 @@ class FlowEngine:
         del fill
         missing = hole & ~have
         if missing.any():
-            image = spatial(image, missing, ~missing & (sources[t] | hole))
-        return image
+            return image, missing, ~missing & (sources[t] | hole)
+        return image, None, None
 
 
 class _Estimate(NamedTuple):

@@ -26,7 +26,8 @@ of other frames), in the way of Wexler, Shechtman and Irani and of Newson et al.
   et al.'s image analogies use the same kind of guide channel).
 
 The heavy loops run under numba (``cache=True``: the JIT cost is paid once per
-machine); everything else is NumPy/OpenCV.
+machine; ``nogil=True``: other threads run meanwhile); everything else is
+NumPy/OpenCV.
 
 References
 ----------
@@ -104,13 +105,13 @@ def _centre_dist(feat, ty, tx, sy, sx, r, nd):
     return d * (2 * r + 1) * (2 * r + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _all_dists(feat, tys, txs, sys_, sxs, dist, r, h, w, nd):
     for k in range(tys.shape[0]):
         dist[k] = _patch_dist(feat, tys[k], txs[k], sys_[k], sxs[k], r, h, w, np.inf, nd)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _patchmatch(feat, valid, tidx, tys, txs, sys_, sxs, dist, vys, vxs, r, h, w, n_iter, seed, nd):
     """Improve the nearest-neighbour field in place by PatchMatch.
 
@@ -214,7 +215,7 @@ def _patch_dist_known(feat, conf, ty, tx, sy, sx, r, h, w, best, nv, nd):
     return d
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_iter, seed, nv, nd):
     """Fill one onion-peel layer: match each pixel's partial patch, copy its centre.
 
@@ -285,7 +286,7 @@ def _onion_layer(feat, conf, valid, lys, lxs, msy, msx, vys, vxs, r, h, w, n_ite
         conf[lys[k], lxs[k]] = 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _vote(feat, hys, hxs, tidx, sys_, sxs, wts, r, h, w, best_only, nv):
     """Re-estimate every hole pixel from the patches that cover it.
 
