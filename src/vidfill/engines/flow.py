@@ -13,9 +13,10 @@ Per window (see ``shared/research/methods.md`` §3 for the reasoning):
    (:mod:`vidfill.propagate.distant`).
 4. Candidates fused by chain error and temporal distance, pasted with a
    smooth boundary offset that hides exposure seams (:mod:`vidfill.fill.blend`).
-5. Pixels no frame shows: the frame with most of them is filled spatially,
-   becomes a source, and propagation runs again (FGVC's loop), so invented
-   content is invented once and carried, not re-invented per frame.
+5. Pixels no frame shows: the frame with most of them is filled spatially
+   (PatchMatch synthesis by default, :mod:`vidfill.fill.patch`), becomes a
+   source, and propagation runs again (FGVC's loop), so invented content is
+   invented once and carried, not re-invented per frame.
 """
 
 from __future__ import annotations
@@ -117,8 +118,8 @@ def _spatial_fill(name: str) -> tuple[str, SpatialFill]:
             def patch(
                 image: NDArray[np.uint8], hole: NDArray[np.bool_], source: NDArray[np.bool_]
             ) -> NDArray[np.uint8]:
-                # Imported on first use: it pulls in numba (1-2 s), which a
-                # window that propagates everything never needs.
+                # Imported here, not at the top: it pulls in numba, which
+                # _warm_patch loads in the background meanwhile.
                 from vidfill.fill.patch import fill_patch
 
                 return fill_patch(image, hole, source_mask=source, **_PATCH_OPTIONS)
@@ -206,8 +207,8 @@ class FlowEngine:
         "auto" (patch when available). Harmonic was the default while
         synthesis cost too much: it scores a little higher in PSNR, which
         favours blur, but leaves a smooth smear where a static overlay hid
-        a textured background. Measured against harmonic in one run each,
-        11 clips at 432x240, 40 frames, blob masks
+        a textured background. Measured against harmonic: 11 clips at
+        432x240, 40 frames, blob masks
         (``benchmarks/flow_quality.py --no-real``): DAVIS PSNR 26.05 vs
         26.09 dB, all clips 28.18 vs 28.35, texture ratio 0.60 vs 0.50,
         E_warp +4%, flicker +12% (a textured fill warped by the truth's flow
@@ -215,9 +216,12 @@ class FlowEngine:
         masks (``benchmarks/static_mask_engines.py``): +0.35 dB vs Telea at
         texture 0.65 and flicker 0.74x Telea's, against +0.73 dB, 0.36 and
         0.43x. Cost: the keyframe synthesis of dog-agility at 854x480 (10%
-        hole) takes 0.27 s of CPU (1.15 s with ``fill_patch``'s defaults),
-        and numba's start-up (0.45 s of CPU) runs in a background thread
-        from the engine's creation (:func:`_warm_patch`).
+        hole) takes 0.27 s of CPU (1.15 s with ``fill_patch``'s defaults)
+        and runs beside the next round's propagation; numba's start-up
+        (0.45 s of CPU) runs in a background thread from the engine's
+        creation (:func:`_warm_patch`). Whole command, paired medians:
+        dog-agility 854x480 5.8 frames/s vs 6.3, car-shadow 854x480 9.4 vs
+        9.4, tennis 432x240 25.1 vs 27.7 (no keyframe; the start-up only).
     leftover : str
         Fill of the never-seen pixels left after the first keyframe: on later
         keyframes and, per frame, in the rest (same choices as ``spatial``).
