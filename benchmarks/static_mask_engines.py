@@ -2,9 +2,9 @@
 
 The synthesis issue asks what a user gets for a static overlay (a box of ~6%
 of the frame, a rendered caption) over real footage: this runs the default
-flow engine with its harmonic fill of never-seen pixels, the flow engine with
-PatchMatch synthesis on its keyframe (``spatial="patch"``) and the standalone
-patch engine on the same blanked clips, and prints per case, as ratios or
+flow engine (PatchMatch synthesis of never-seen pixels on its keyframe), the
+flow engine with the smooth harmonic fill instead (``spatial="harmonic"``)
+and the standalone patch engine on the same blanked clips, and prints per case, as ratios or
 differences to Telea: masked PSNR (dB), texture ratio (gradient magnitude in
 the hole over the truth's) and flicker (flow-compensated with the ground
 truth's flow; ratio to Telea's), then the means and CPU seconds per frame.
@@ -30,7 +30,7 @@ from vidfill.metrics.temporal import reference_flow
 
 ENGINES: dict[str, Callable[[], object]] = {
     "flow": FlowEngine,
-    "flow+patch": lambda: FlowEngine(spatial="patch"),
+    "flow+harmonic": lambda: FlowEngine(spatial="harmonic"),
     "patch": PatchEngine,
 }
 

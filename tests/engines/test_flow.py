@@ -168,3 +168,61 @@ def test_never_seen_fill_is_not_drawn_from_a_passer_by() -> None:
     # Keyed on the first frame (most missing, ties to the earliest), the
     # figure's red was carried into every frame (red - green up to 145).
     assert (fill[..., 0] - fill[..., 1]).max() < 20
+
+
+def test_a_synthesising_engine_loads_the_kernels_in_the_background(monkeypatch) -> None:
+    import threading
+
+    import vidfill.engines.flow as flow
+    import vidfill.fill.patch as patch
+
+    monkeypatch.setattr(flow, "_warm_started", False)
+    FlowEngine(spatial="harmonic", leftover="harmonic")
+    assert not flow._warm_started  # a smooth fill never needs numba
+    FlowEngine(spatial="patch")
+    assert flow._warm_started
+    for thread in threading.enumerate():
+        if thread.name == "vidfill-patch-warmup":
+            thread.join(timeout=120)
+    assert patch._patchmatch.signatures  # compiled or loaded, ready for the keyframe
+
+
+def _static_never_seen_window() -> tuple[np.ndarray, np.ndarray]:
+    count, height, width = 6, 48, 64
+    frames = np.repeat(_texture(height, width, seed=11)[None], count, axis=0)
+    hole = np.zeros((height, width), bool)
+    hole[14:30, 20:40] = True
+    return frames, np.repeat(hole[None], count, axis=0)
+
+
+def test_the_keyframe_fill_runs_beside_the_next_propagation() -> None:
+    # The keyframe's spatial fill reads no state the next round changes, so
+    # it runs on a second thread; the result must be what it returned.
+    import threading
+
+    frames, holes = _static_never_seen_window()
+    engine = FlowEngine(spatial="harmonic")
+    threads: list[str] = []
+    fill = engine._spatial
+
+    def recording(image, hole, source):
+        threads.append(threading.current_thread().name)
+        return fill(image, hole, source)
+
+    engine._spatial = recording
+    out = engine.fill_window(frames, holes)
+    assert threads and threading.main_thread().name not in threads
+    reference = FlowEngine(spatial="harmonic").fill_window(frames, holes)
+    np.testing.assert_array_equal(out, reference)
+
+
+def test_an_error_in_the_keyframe_fill_is_raised_not_lost() -> None:
+    frames, holes = _static_never_seen_window()
+    engine = FlowEngine()
+
+    def failing(image, hole, source):
+        raise RuntimeError("spatial fill failed")
+
+    engine._spatial = failing
+    with pytest.raises(RuntimeError, match="spatial fill failed"):
+        engine.fill_window(frames, holes)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
+from numba.core.registry import CPUDispatcher
 
+import vidfill
+import vidfill.fill.patch as patch
 from vidfill.fill.patch import fill_patch
 
 
@@ -147,3 +155,101 @@ def test_guide_steers_the_layout_and_texture_is_kept(rng: np.random.Generator) -
     dark = fill_patch(image, hole, guide=np.full(image.shape, 60.0, np.float32))[hole]
     bright = fill_patch(image, hole, guide=np.full(image.shape, 200.0, np.float32))[hole]
     assert dark.mean() < 100 < 150 < bright.mean()
+
+
+@pytest.mark.parametrize("image", [_tiled(96, 128, 8), _stripes(96, 128)], ids=["tile", "stripes"])
+def test_synthesis_at_half_size_restores_a_periodic_texture(image: np.ndarray) -> None:
+    # fine_iters=0: no search at full size, the half-size solution's matches
+    # are read back there; the texture must still be exact, not blurred.
+    hole = _box(image.shape[:2], 30, 70, 40, 90)
+    out = fill_patch(image, hole, fine_iters=0)
+    error = np.abs(out.astype(int) - image)[hole]
+    assert error.mean() < 2.0
+    assert (error.max(axis=1) > 0).mean() < 0.02
+
+
+def test_fine_iters_zero_runs_no_search_at_full_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched: list[int] = []
+    kernel = patch._patchmatch
+
+    def counting(feat, *args):
+        searched.append(feat.shape[0])
+        return kernel(feat, *args)
+
+    monkeypatch.setattr(patch, "_patchmatch", counting)
+    image = _smooth_tiled(96, 128, 10, seed=4)
+    hole = _box(image.shape[:2], 20, 76, 30, 100)
+    fill_patch(image, hole, fine_iters=0)
+    assert searched and max(searched) < image.shape[0]
+    searched.clear()
+    fill_patch(image, hole)
+    assert max(searched) == image.shape[0]
+
+
+def test_fine_iters_do_not_apply_to_a_single_level_fill() -> None:
+    # A hole a patch across has one pyramid level: it is the coarsest and is
+    # searched whatever fine_iters says.
+    image = _tiled(48, 64, 6, seed=7)
+    hole = _box(image.shape[:2], 20, 25, 30, 35)
+    out = fill_patch(image, hole, fine_iters=0)
+    assert np.abs(out.astype(int) - image)[hole].mean() < 2.0
+
+
+def test_kernels_are_compiled_into_the_on_disk_cache() -> None:
+    # Every process that synthesises pays numba's start-up; without the disk
+    # cache it would also recompile every kernel (seconds).
+    kernels = [v for v in vars(patch).values() if isinstance(v, CPUDispatcher)]
+    assert len(kernels) >= 5
+    for kernel in kernels:
+        assert type(kernel._cache).__name__ != "NullCache", kernel.py_func.__name__
+
+
+@pytest.mark.slow
+def test_a_second_process_loads_the_kernels_from_the_cache(tmp_path: Path) -> None:
+    script = (
+        "import numpy as np\n"
+        "import vidfill.fill.patch as p\n"
+        "img = np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)\n"
+        "hole = np.zeros((48, 64), bool); hole[14:34, 20:44] = True\n"
+        "p.fill_patch(img, hole, fine_iters=0)\n"
+        "s = p._patchmatch.stats\n"
+        "print(sum(s.cache_misses.values()), sum(s.cache_hits.values()))\n"
+    )
+    # A cache of its own, so the first run has to compile; this checkout's
+    # package first on the path.
+    here = str(Path(vidfill.__file__).parents[1])
+    path = os.pathsep.join([here, os.environ.get("PYTHONPATH", "")])
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=path)
+
+    def run() -> list[int]:
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        )
+        return [int(v) for v in done.stdout.split()]
+
+    first = run()
+    second = run()
+    assert first[0] > 0 and first[1] == 0  # compiled, nothing to load yet
+    assert second[1] > 0 and second[0] == 0  # loaded, nothing compiled
+
+
+def test_search_pixels_bounds_the_searched_levels(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched: list[int] = []
+    kernel = patch._patchmatch
+
+    def counting(feat, *args):
+        searched.append(feat.shape[0])
+        return kernel(feat, *args)
+
+    monkeypatch.setattr(patch, "_patchmatch", counting)
+    image = _tiled(128, 160, 8, seed=6)
+    hole = _box(image.shape[:2], 24, 104, 30, 130)  # 8000 px, three levels
+    out = fill_patch(image, hole, fine_iters=0)
+    assert sorted(set(searched)) == [32, 64]
+    searched.clear()
+    bounded = fill_patch(image, hole, fine_iters=0, search_pixels=1000)
+    # Only the quarter-size level (500 px of hole) is searched; the half-size
+    # one (2000 px) is read back like the finest: still the exact texture.
+    assert set(searched) == {32}
+    for result in (out, bounded):
+        assert np.abs(result.astype(int) - image)[hole].mean() < 2.0

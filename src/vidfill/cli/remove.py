@@ -66,8 +66,8 @@ HELP = {
     ),
     "quiet": "No progress bar or warnings.",
     "option": (
-        "Engine setting KEY=VALUE, repeatable; e.g. -O spatial=patch gives the flow engine "
-        "textured synthesis instead of a smooth fill where no frame shows the background."
+        "Engine setting KEY=VALUE, repeatable; e.g. -O spatial=harmonic gives the flow engine "
+        "a smooth fill instead of synthesised texture where no frame shows the background."
     ),
     "resume": (
         "Continue an interrupted run of the same command: a frame-folder output from its "

@@ -13,17 +13,19 @@ Per window (see ``shared/research/methods.md`` §3 for the reasoning):
    (:mod:`vidfill.propagate.distant`).
 4. Candidates fused by chain error and temporal distance, pasted with a
    smooth boundary offset that hides exposure seams (:mod:`vidfill.fill.blend`).
-5. Pixels no frame shows: the frame with most of them is filled spatially,
-   becomes a source, and propagation runs again (FGVC's loop), so invented
-   content is invented once and carried, not re-invented per frame.
+5. Pixels no frame shows: the frame with most of them is filled spatially
+   (PatchMatch synthesis by default, :mod:`vidfill.fill.patch`), becomes a
+   source, and propagation runs again (FGVC's loop), so invented content is
+   invented once and carried, not re-invented per frame.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import NamedTuple
 
 import cv2
@@ -57,6 +59,45 @@ _WORKERS = 2
 #: Candidates for some rows of a frame's tracked pixels: (rows, candidates).
 _Sparse = tuple[NDArray[np.int32], Candidates]
 
+#: How the keyframe is synthesised (see ``fill_patch``): searched and voted
+#: at half size and coarser, and only on levels where the hole has at most
+#: 8000 pixels (or the coarsest), with 3 EM iterations a level (6 at the
+#: coarsest); finer levels only read the matches back.
+_PATCH_OPTIONS: dict[str, int] = {"fine_iters": 0, "em_iters": 3, "search_pixels": 8000}
+
+_warm_lock = threading.Lock()
+_warm_started = False
+
+
+def _warm_patch() -> None:
+    """Load numba and the synthesis kernels in a background thread, once per process.
+
+    Importing numba and loading the kernels from its disk cache costs about
+    0.4 s of one core, mostly before the first kernel runs; started when a
+    synthesising engine is made, it overlaps reading the first window (and
+    its flow), which leave the second core idle, instead of delaying the
+    first keyframe. A window that never synthesises pays it on that core.
+    """
+    global _warm_started
+    with _warm_lock:
+        if _warm_started:
+            return
+        _warm_started = True
+
+    def work() -> None:
+        from vidfill.fill.patch import fill_patch
+
+        # Big enough for every kernel to run (onion peel, search, votes).
+        image = (np.arange(24 * 24 * 3, dtype=np.int64).reshape(24, 24, 3) * 37 % 251).astype(
+            np.uint8
+        )
+        hole = np.zeros((24, 24), bool)
+        hole[9:15, 9:15] = True
+        fill_patch(image, hole, **_PATCH_OPTIONS)
+
+    threading.Thread(target=work, name="vidfill-patch-warmup", daemon=True).start()
+
+
 SpatialFill = Callable[[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]], NDArray[np.uint8]]
 
 
@@ -77,11 +118,11 @@ def _spatial_fill(name: str) -> tuple[str, SpatialFill]:
             def patch(
                 image: NDArray[np.uint8], hole: NDArray[np.bool_], source: NDArray[np.bool_]
             ) -> NDArray[np.uint8]:
-                # Imported on first use: it pulls in numba (1-2 s), which a
-                # window that propagates everything never needs.
+                # Imported here, not at the top: it pulls in numba, which
+                # _warm_patch loads in the background meanwhile.
                 from vidfill.fill.patch import fill_patch
 
-                return fill_patch(image, hole, source_mask=source)
+                return fill_patch(image, hole, source_mask=source, **_PATCH_OPTIONS)
 
             return "patch", patch
         if name == "patch":
@@ -159,13 +200,28 @@ class FlowEngine:
         correction; 1 solves it at full resolution, 0 pastes colours as
         propagated.
     spatial : str
-        Fill of never-seen pixels on keyframes: "harmonic" (default),
-        "patch" (PatchMatch synthesis, :mod:`vidfill.fill.patch`), "telea",
-        or "auto" (patch when available). Harmonic is the default because it
-        scored best against ground truth: masked PSNR at 432x240 on
-        devil-sample 22.9 dB vs 19.6 (patch) and 21.8 (Telea per frame), on
-        running-car 21.5 vs 18.9 (patch); synthesis invents sharp but wrong
-        structure (trees in a river) on these large holes.
+        Fill of never-seen pixels on the first keyframe: "patch" (default;
+        guided PatchMatch synthesis, :func:`vidfill.fill.patch.fill_patch`,
+        searched at half size and coarser and read back at full size, see
+        ``_PATCH_OPTIONS``), "harmonic" (a smooth membrane), "telea", or
+        "auto" (patch when available). Harmonic was the default while
+        synthesis cost too much: it scores a little higher in PSNR, which
+        favours blur, but leaves a smooth smear where a static overlay hid
+        a textured background. Measured against harmonic: 11 clips at
+        432x240, 40 frames, blob masks
+        (``benchmarks/flow_quality.py --no-real``): DAVIS PSNR 26.05 vs
+        26.09 dB, all clips 28.18 vs 28.35, texture ratio 0.60 vs 0.50,
+        E_warp +4%, flicker +12% (a textured fill warped by the truth's flow
+        of whatever crosses the hole differs more than a smooth one); static
+        masks (``benchmarks/static_mask_engines.py``): +0.35 dB vs Telea at
+        texture 0.65 and flicker 0.74x Telea's, against +0.73 dB, 0.36 and
+        0.43x. Cost: the keyframe synthesis of dog-agility at 854x480 (10%
+        hole) takes 0.27 s of CPU (1.15 s with ``fill_patch``'s defaults)
+        and runs beside the next round's propagation; numba's start-up
+        (0.45 s of CPU) runs in a background thread from the engine's
+        creation (:func:`_warm_patch`). Whole command, paired medians:
+        dog-agility 854x480 5.8 frames/s vs 6.3, car-shadow 854x480 9.4 vs
+        9.4, tennis 432x240 25.1 vs 27.7 (no keyframe; the start-up only).
     leftover : str
         Fill of the never-seen pixels left after the first keyframe: on later
         keyframes and, per frame, in the rest (same choices as ``spatial``).
@@ -197,7 +253,7 @@ class FlowEngine:
         source_check: float = 24.0,
         ring_error: float = 10.0,
         blend_factor: int = 4,
-        spatial: str = "harmonic",
+        spatial: str = "patch",
         leftover: str = "harmonic",
     ) -> None:
         self.flow_max_side = int(flow_max_side)
@@ -220,6 +276,8 @@ class FlowEngine:
         self.blend_factor = int(blend_factor)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
         self.leftover_name, self._leftover = _spatial_fill(leftover)
+        if "patch" in (self.spatial_name, self.leftover_name):
+            _warm_patch()
         # Weights divide by these, and a zero or negative grid size, scale or
         # threshold has no meaning: refuse them here, not as NaN frames later.
         for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell"):
@@ -435,57 +493,73 @@ class FlowEngine:
         rounds = 0
         previous = None
         hole_sizes = holes.sum(axis=(1, 2))
-        while True:
-            clock = time.process_time()
-            # Sparse: each sweep finds a source for part of the pixels only,
-            # and its result is held until the frame is finished.
-            future, past = propagate(sources, tracked, motion, previous, sparse=True)
-            extra = self._distant(chain, shots, sources, tracked, future, past)
-            self._tick("cpu_propagate", clock)
-            missing = np.zeros(count, np.int64)
-            for t in np.nonzero(~done)[0]:
-                ys, xs = tracked[t]
-                found = future[t].found | past[t].found
-                if extra[t] is not None:
-                    rows, cand = extra[t]
-                    found[rows] |= cand.found
-                missing[t] = int((holes[t, ys, xs] & ~found).sum())
-            if rounds == 0:
-                total_hole = max(int(holes[~done].sum()), 1)
-                self.last_stats["first_round_missing"] = float(missing.sum()) / total_hole
-            # Small leftovers (a few px, or 1% of a frame's hole) are not worth
-            # a keyframe round; Telea fills them per frame.
-            allowed = np.maximum(self.min_missing, 0.01 * hole_sizes)
-            if rounds >= self.max_rounds or (missing <= allowed).all():
-                break
-            # Most missing, discounted by how much of the band around the hole
-            # is unusable (9 clips, 40 frames: rollerblade 23.15 -> 24.12 dB,
-            # its static hole no longer filled from a frame the skater crosses;
-            # DAVIS mean 25.94 -> 26.09).
-            key = int(np.argmax((missing - allowed) * clean))
-            # Only the keyframe's distant candidates are used before the next
-            # round replaces them all.
-            extra = [e if t == key else None for t, e in enumerate(extra)]
-            clock = time.process_time()
-            # Only the first keyframe is synthesised: it holds most of what
-            # no frame shows, and later rounds fill thin remainders (11
-            # clips, 40 frames, spatial="patch": same PSNR and E_warp as
-            # synthesising every round, dog-agility 854x480 CPU 11.9 -> 8.3 s).
-            fill = self._spatial if rounds == 0 else self._leftover
-            work[key] = self._finish(key, work, holes, tracked, sources, future, past, extra, fill)
-            self._tick("cpu_keyframes", clock)
-            sources[key] = True
-            if self._distant_sources is not None:
-                self._distant_sources[key] = still(key)
-            tracked[key] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
-            self._ring_rows[key] = np.zeros(0, bool)
-            # The next round extends this state in place; the keyframe's and
-            # the distant candidates are not needed any more.
-            future[key] = past[key] = Candidates.empty(0)
-            extra = []
-            previous = (future, past)
-            done[key] = True
-            rounds += 1
+        # A keyframe's spatial fill runs on a second thread while the next
+        # round propagates: propagation follows flow and source masks only,
+        # never colours, and the single-threaded chains leave a core idle
+        # (dog-agility 854x480: the synthesis, 0.3 s, hides behind them).
+        # Colours are read again from the distant-frame lookup on, so the
+        # fill is waited for there; the result is the same as in sequence.
+        spatial_pool = ThreadPoolExecutor(max_workers=1)
+        keyframe: tuple[int, Future[NDArray[np.uint8]]] | None = None
+        try:
+            while True:
+                clock = time.process_time()
+                # Sparse: each sweep finds a source for part of the pixels only,
+                # and its result is held until the frame is finished.
+                future, past = propagate(sources, tracked, motion, previous, sparse=True)
+                if keyframe is not None:
+                    work[keyframe[0]] = keyframe[1].result()
+                    keyframe = None
+                extra = self._distant(chain, shots, sources, tracked, future, past)
+                self._tick("cpu_propagate", clock)
+                missing = np.zeros(count, np.int64)
+                for t in np.nonzero(~done)[0]:
+                    ys, xs = tracked[t]
+                    found = future[t].found | past[t].found
+                    if extra[t] is not None:
+                        rows, cand = extra[t]
+                        found[rows] |= cand.found
+                    missing[t] = int((holes[t, ys, xs] & ~found).sum())
+                if rounds == 0:
+                    total_hole = max(int(holes[~done].sum()), 1)
+                    self.last_stats["first_round_missing"] = float(missing.sum()) / total_hole
+                # Small leftovers (a few px, or 1% of a frame's hole) are not worth
+                # a keyframe round; Telea fills them per frame.
+                allowed = np.maximum(self.min_missing, 0.01 * hole_sizes)
+                if rounds >= self.max_rounds or (missing <= allowed).all():
+                    break
+                # Most missing, discounted by how much of the band around the hole
+                # is unusable (9 clips, 40 frames: rollerblade 23.15 -> 24.12 dB,
+                # its static hole no longer filled from a frame the skater crosses;
+                # DAVIS mean 25.94 -> 26.09).
+                key = int(np.argmax((missing - allowed) * clean))
+                # Only the keyframe's distant candidates are used before the next
+                # round replaces them all.
+                extra = [e if t == key else None for t, e in enumerate(extra)]
+                clock = time.process_time()
+                # Only the first keyframe is synthesised: it holds most of what
+                # no frame shows, and later rounds fill thin remainders (11
+                # clips, 40 frames, spatial="patch": same PSNR and E_warp as
+                # synthesising every round, dog-agility 854x480 CPU 11.9 -> 8.3 s).
+                fill = self._spatial if rounds == 0 else self._leftover
+                fused = self._fuse(key, work, holes, tracked, sources, future, past, extra)
+                keyframe = (key, spatial_pool.submit(self._fill_rest, *fused, fill))
+                del fused
+                self._tick("cpu_keyframes", clock)
+                sources[key] = True
+                if self._distant_sources is not None:
+                    self._distant_sources[key] = still(key)
+                tracked[key] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
+                self._ring_rows[key] = np.zeros(0, bool)
+                # The next round extends this state in place; the keyframe's and
+                # the distant candidates are not needed any more.
+                future[key] = past[key] = Candidates.empty(0)
+                extra = []
+                previous = (future, past)
+                done[key] = True
+                rounds += 1
+        finally:
+            spatial_pool.shutdown()
 
         clock = time.process_time()
 
@@ -566,10 +640,41 @@ class FlowEngine:
         spatial: SpatialFill,
     ) -> NDArray[np.uint8]:
         """Frame ``t`` completed: candidates fused, seam corrected, ``spatial`` fill of the rest."""
+        fused = self._fuse(t, work, holes, tracked, sources, future, past, extra)
+        return self._fill_rest(*fused, spatial)
+
+    @staticmethod
+    def _fill_rest(
+        image: NDArray[np.uint8],
+        missing: NDArray[np.bool_] | None,
+        source: NDArray[np.bool_] | None,
+        spatial: SpatialFill,
+    ) -> NDArray[np.uint8]:
+        """``image`` with its ``missing`` pixels filled by ``spatial`` from ``source``."""
+        if missing is None or source is None:
+            return image
+        return spatial(image, missing, source)
+
+    def _fuse(
+        self,
+        t: int,
+        work: NDArray[np.uint8],
+        holes: NDArray[np.bool_],
+        tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
+        sources: NDArray[np.bool_],
+        future: list[CandidateSet],
+        past: list[CandidateSet],
+        extra: list[_Sparse | None],
+    ) -> tuple[NDArray[np.uint8], NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
+        """Frame ``t`` with its candidates fused and the seam corrected.
+
+        Returns the image, and the hole pixels no candidate reached with the
+        pixels a spatial fill may copy from (None, None when there are none).
+        """
         ys, xs = tracked[t]
         hole = holes[t]
         if len(ys) == 0:
-            return work[t].copy()
+            return work[t].copy(), None, None
         cands = [future[t].dense(), past[t].dense()]
         if extra[t] is not None:
             rows, sparse = extra[t]
@@ -612,8 +717,8 @@ class FlowEngine:
         del fill
         missing = hole & ~have
         if missing.any():
-            image = spatial(image, missing, ~missing & (sources[t] | hole))
-        return image
+            return image, missing, ~missing & (sources[t] | hole)
+        return image, None, None
 
 
 class _Estimate(NamedTuple):
