@@ -270,3 +270,20 @@ def test_seam_anchor_sees_only_the_context_and_the_faded_frames() -> None:
     # The first window has no context to anchor to; each later one is followed
     # by an anchor run over its 2 context frames and the 3 frames that fade.
     assert engine.lengths[:5] == [12, 12, 5, 12, 5]
+
+
+def test_a_held_hole_crops_like_the_full_mask() -> None:
+    # Pending holes are kept as box + inside; any region must crop them exactly.
+    from vidfill.pipeline.run import _Hole
+    from vidfill.pipeline.windows import Region
+
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        hole = np.zeros((40, 60), bool)
+        y, x = rng.integers(0, 35), rng.integers(0, 55)
+        hole[y : y + rng.integers(1, 12), x : x + rng.integers(1, 12)] = rng.random() > 0.3
+        hole[y, x] = True
+        y0, x0 = rng.integers(0, 30), rng.integers(0, 50)
+        region = Region(y0, y0 + int(rng.integers(1, 12)), x0, x0 + int(rng.integers(1, 12)))
+        assert np.array_equal(_Hole.of(hole).crop(region), hole[region.slices])
+    assert not _Hole.of(np.zeros((4, 4), bool)).crop(Region(0, 4, 0, 4)).any()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -18,14 +19,50 @@ from numpy.typing import NDArray
 from vidfill.compose.composite import composite_into
 from vidfill.engines.base import Engine
 from vidfill.errors import MaskError
+from vidfill.masks.ops import bounding_box
 from vidfill.pipeline.memory import bound_heap_growth
-from vidfill.pipeline.windows import Region, WindowSettings, working_region
+from vidfill.pipeline.windows import Region, WindowSettings, region_around
 
 ProgressCallback = Callable[[int], None]
 
 #: Full-resolution frames one window may hold (the engine's own working copies of
 #: the cropped region come on top).
 DEFAULT_MEMORY_BUDGET = 512 * 2**20
+
+
+@dataclass(frozen=True)
+class _Hole:
+    """A frame's hole as held while its window waits: its bounding box and the mask inside it.
+
+    A full-size mask of a 4K frame is 8 MB, and a window holds twenty of
+    them for a hole that is usually a few percent of the frame.
+    """
+
+    #: ``(x, y, w, h)``, or None for an empty hole.
+    box: tuple[int, int, int, int] | None
+    inside: NDArray[np.bool_] | None
+
+    @classmethod
+    def of(cls, hole: NDArray[np.bool_]) -> _Hole:
+        box = bounding_box(hole)
+        if box is None:
+            return cls(None, None)
+        x, y, w, h = box
+        return cls(box, hole[y : y + h, x : x + w].copy())
+
+    def crop(self, region: Region) -> NDArray[np.bool_]:
+        """The hole within ``region`` (full resolution), as ``hole[region.slices]`` would be."""
+        out = np.zeros((region.y1 - region.y0, region.x1 - region.x0), bool)
+        if self.box is None or self.inside is None:
+            return out
+        x, y, w, h = self.box
+        y0, y1 = max(y, region.y0), min(y + h, region.y1)
+        x0, x1 = max(x, region.x0), min(x + w, region.x1)
+        if y0 < y1 and x0 < x1:
+            out[y0 - region.y0 : y1 - region.y0, x0 - region.x0 : x1 - region.x0] = self.inside[
+                y0 - y : y1 - y, x0 - x : x1 - x
+            ]
+        return out
 
 
 def fill_stream(
@@ -93,7 +130,7 @@ def fill_stream(
     settings = window or WindowSettings.for_length(engine.preferred_window)
     pairs = iter(zip(frames, holes, strict=True))
     budget_checked = memory_budget is None
-    pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]] = deque()
+    pending: deque[tuple[NDArray[np.uint8], _Hole]] = deque()
     carried: deque[NDArray[np.uint8]] = deque(
         list(context)[-settings.context :] if settings.context else [],
         maxlen=settings.context or None,
@@ -113,7 +150,7 @@ def fill_stream(
             except ValueError as error:  # zip(strict=True) on unequal lengths
                 raise MaskError(f"masks and frames differ in number: {error}") from None
             _check_pair(frame, hole, finished + len(pending))
-            pending.append((frame, hole))
+            pending.append((frame, _Hole.of(hole)))
             if not budget_checked:
                 budget_checked = True
                 settings = _fit_budget(settings, frame.nbytes, memory_budget)
@@ -137,9 +174,9 @@ def fill_stream(
         for fill in fills:
             original, hole = pending.popleft()
             finished_frame = original
-            if fill is not None and region is not None and hole.any():
+            if fill is not None and region is not None and hole.box is not None:
                 finished_frame = original.copy()
-                composite_into(finished_frame[region.slices], fill, hole[region.slices])
+                composite_into(finished_frame[region.slices], fill, hole.crop(region))
             if settings.context:
                 carried.append(finished_frame)
             finished += 1
@@ -168,27 +205,25 @@ def _check_pair(frame: NDArray[np.uint8], hole: NDArray[np.bool_], index: int) -
         )
 
 
-def _leading_empty(pending: deque[tuple[NDArray[np.uint8], NDArray[np.bool_]]], limit: int) -> int:
+def _leading_empty(pending: deque[tuple[NDArray[np.uint8], _Hole]], limit: int) -> int:
     """How many frames at the head of ``pending`` (up to ``limit``) have no hole."""
     count = 0
-    while count < limit and not pending[count][1].any():
+    while count < limit and pending[count][1].box is None:
         count += 1
     return count
 
 
-def _window_region(
-    pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]], max_side: int | None
-) -> Region:
+def _window_region(pending: list[tuple[NDArray[np.uint8], _Hole]], max_side: int | None) -> Region:
     """The working region of a window: around every pending hole (context has none)."""
-    region = working_region([h for _, h in pending], max_side=max_side)
-    assert region is not None  # callers only fill windows that have a hole
-    return region
+    boxes = [hole.box for _, hole in pending if hole.box is not None]
+    # Callers only fill windows that have a hole.
+    return region_around(boxes, pending[0][0].shape[:2], max_side=max_side)
 
 
 def _fill_window(
     engine: Engine,
     context: list[NDArray[np.uint8]],
-    pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]],
+    pending: list[tuple[NDArray[np.uint8], _Hole]],
     emit_count: int,
     region: Region,
 ) -> list[NDArray[np.uint8]]:
@@ -198,9 +233,10 @@ def _fill_window(
     Only crops are stacked: full frames are never copied, so a small mask on
     a 4K video costs little more than on a small one.
     """
-    holes = [np.zeros(pending[0][1].shape, bool)] * len(context) + [h for _, h in pending]
     crop_frames = np.stack([f[region.slices] for f in context + [f for f, _ in pending]])
-    crop_holes = np.stack([h[region.slices] for h in holes])
+    crop_holes = np.zeros(crop_frames.shape[:3], bool)
+    for index, (_, hole) in enumerate(pending, start=len(context)):
+        crop_holes[index] = hole.crop(region)
     if region.scale == 1.0:
         filled = engine.fill_window(crop_frames, crop_holes)
     else:
@@ -213,7 +249,7 @@ def _fill_window(
 def _anchored_blend(
     engine: Engine,
     context: list[NDArray[np.uint8]],
-    pending: list[tuple[NDArray[np.uint8], NDArray[np.bool_]]],
+    pending: list[tuple[NDArray[np.uint8], _Hole]],
     fills: list[NDArray[np.uint8]],
     fade: int,
     region: Region,

@@ -120,11 +120,29 @@ def working_region(
     boxes = [box for box in (bounding_box(hole) for hole in holes) if box is not None]
     if not boxes:
         return None
+    return region_around(
+        boxes,
+        holes[0].shape,
+        margin_fraction=margin_fraction,
+        min_margin=min_margin,
+        max_side=max_side,
+    )
+
+
+def region_around(
+    boxes: Sequence[tuple[int, int, int, int]],
+    shape: tuple[int, int],
+    *,
+    margin_fraction: float = 0.5,
+    min_margin: int = 48,
+    max_side: int | None = None,
+) -> Region:
+    """:func:`working_region` from the holes' ``(x, y, w, h)`` boxes in a frame of ``shape``."""
     x = min(b[0] for b in boxes)
     y = min(b[1] for b in boxes)
     w = max(b[0] + b[2] for b in boxes) - x
     h = max(b[1] + b[3] for b in boxes) - y
-    height, width = holes[0].shape
+    height, width = shape
     margin = max(min_margin, int(margin_fraction * max(w, h)))
     region = Region(
         y0=max(0, y - margin),
