@@ -221,9 +221,11 @@ LARGE_FRAME_PIXELS = 1920 * 1088
 #: x264/x265 rate-control look-ahead in frames, up to 1080p and above. x264
 #: buffers about 4.5 bytes per pixel per look-ahead frame. Its default of 40
 #: held 179 MB at 1280x720 and ~1.4 GB at 4K; 20 holds 117 MB at 720p for the
-#: same file (3 shared clips at 720p, crf 18: size -0.1%, PSNR -0.005 dB);
-#: 10 at 4K cut ~560 MB more at the same speed.
-RC_LOOKAHEAD = (20, 10)
+#: same file (3 shared clips at 720p, crf 18: size -0.1%, PSNR -0.005 dB). At
+#: 4K the encoder is the largest memory of a run: 607 MB with 10, 485 MB with
+#: 5, for size -0.1% / -1.8% and PSNR -0.002 / -0.11 dB (30 looped frames of
+#: bmx-trees / car-shadow at crf 18); memory comes first there.
+RC_LOOKAHEAD = (20, 5)
 
 
 def _encoder_settings(
