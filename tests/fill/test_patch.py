@@ -168,15 +168,21 @@ def test_synthesis_at_half_size_restores_a_periodic_texture(image: np.ndarray) -
     assert (error.max(axis=1) > 0).mean() < 0.02
 
 
-def test_fine_iters_zero_runs_no_search_at_full_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    searched: list[int] = []
+@pytest.fixture
+def searched(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Heights of the canvases PatchMatch searches, in call order."""
+    heights: list[int] = []
     kernel = patch._patchmatch
 
     def counting(feat, *args):
-        searched.append(feat.shape[0])
+        heights.append(feat.shape[0])
         return kernel(feat, *args)
 
     monkeypatch.setattr(patch, "_patchmatch", counting)
+    return heights
+
+
+def test_fine_iters_zero_runs_no_search_at_full_size(searched: list[int]) -> None:
     image = _smooth_tiled(96, 128, 10, seed=4)
     hole = _box(image.shape[:2], 20, 76, 30, 100)
     fill_patch(image, hole, fine_iters=0)
@@ -233,15 +239,7 @@ def test_a_second_process_loads_the_kernels_from_the_cache(tmp_path: Path) -> No
     assert second[1] > 0 and second[0] == 0  # loaded, nothing compiled
 
 
-def test_search_pixels_bounds_the_searched_levels(monkeypatch: pytest.MonkeyPatch) -> None:
-    searched: list[int] = []
-    kernel = patch._patchmatch
-
-    def counting(feat, *args):
-        searched.append(feat.shape[0])
-        return kernel(feat, *args)
-
-    monkeypatch.setattr(patch, "_patchmatch", counting)
+def test_search_pixels_bounds_the_searched_levels(searched: list[int]) -> None:
     image = _tiled(128, 160, 8, seed=6)
     hole = _box(image.shape[:2], 24, 104, 30, 130)  # 8000 px, three levels
     out = fill_patch(image, hole, fine_iters=0)
