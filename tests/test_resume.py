@@ -77,11 +77,14 @@ def short_segments(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
-def test_a_video_output_resumes_to_the_same_file(
+def test_a_video_output_resumes_to_the_same_frames(
     tmp_path: Path, short_segments: None, suffix: str
 ) -> None:
+    # Lossless, so the decoded frames are the filled frames themselves: x264's
+    # lossy output is not reproducible bit for bit (under load, 40 encodes of
+    # the same frames gave up to 3 different files), the fill is.
     clip = write_folder(tmp_path / "frames", textured_frames(40, height=72, width=96, shift=2))
-    options = dict(boxes=[(30, 20, 24, 18)], method="flow", window=12)
+    options = dict(boxes=[(30, 20, 24, 18)], method="flow", window=12, lossless=True)
     whole = tmp_path / f"whole{suffix}"
     vidfill.remove(clip, whole, **options)
 
@@ -100,8 +103,22 @@ def test_a_video_output_resumes_to_the_same_file(
     assert probe(part).pts == probe(whole).pts
     for a, b in zip(iter_frames(probe(whole)), iter_frames(probe(part)), strict=True):
         assert np.array_equal(a, b)
-    if suffix == ".mp4":  # Matroska writes a random id into every file
-        assert part.read_bytes() == whole.read_bytes()
+
+
+def test_a_lossy_video_output_resumes_with_the_same_timing(
+    tmp_path: Path, short_segments: None
+) -> None:
+    clip = write_folder(tmp_path / "frames", textured_frames(30, height=72, width=96, shift=2))
+    options = dict(boxes=[(30, 20, 24, 18)], method="frame", window=12)
+    whole = tmp_path / "whole.mp4"
+    vidfill.remove(clip, whole, **options)
+    part = tmp_path / "part.mp4"
+    with pytest.raises(Interrupt):
+        vidfill.remove(clip, part, on_frame=stop_after(25), **options)
+    vidfill.remove(clip, part, resume=True, **options)
+    assert probe(part).pts == probe(whole).pts
+    for a, b in zip(iter_frames(probe(whole)), iter_frames(probe(part)), strict=True):
+        assert np.abs(a.astype(int) - b).mean() < 1.0  # the same frames, encoded alike
 
 
 def test_a_video_output_keeps_timing_and_frames_across_segments(
