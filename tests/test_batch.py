@@ -94,6 +94,10 @@ def test_plan_refuses_a_file_as_output_folder(tmp_path: Path) -> None:
     (tmp_path / "out.txt").write_text("")
     with pytest.raises(OutputError, match="output folder"):
         plan_batch([tmp_path / "a.mp4", tmp_path / "b.mp4"], tmp_path / "out.txt")
+    # A video name for several inputs is a mistake, not a folder to create.
+    with pytest.raises(OutputError, match="output folder"):
+        plan_batch([tmp_path / "a.mp4", tmp_path / "b.mp4"], tmp_path / "out.mp4")
+    assert not (tmp_path / "out.mp4").exists()
 
 
 def test_plan_refuses_both_mask_kinds(tmp_path: Path) -> None:

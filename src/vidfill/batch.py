@@ -104,7 +104,8 @@ def plan_batch(
         When both ``mask`` and ``mask_dir`` are given, or ``mask_dir`` is no folder.
     """
     output_dir = Path(output_dir)
-    if output_dir.exists() and not output_dir.is_dir():
+    looks_like_a_video = output_dir.suffix.lower() in VIDEO_SUFFIXES and not output_dir.is_dir()
+    if looks_like_a_video or (output_dir.exists() and not output_dir.is_dir()):
         raise OutputError(f"{output_dir}: several inputs need an output folder, not a file")
     if mask is not None and mask_dir is not None:
         raise MaskError(
