@@ -113,3 +113,8 @@ def test_masks_are_found_by_name_folder_first(tmp_path: Path) -> None:
     assert find_mask(tmp_path, Path("videos/other.mov")) == tmp_path / "other.mp4"
     with pytest.raises(MaskError, match="no mask named 'third'"):
         find_mask(tmp_path, Path("videos/third.mp4"))
+
+
+def test_plan_refuses_to_write_over_an_input(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="replace its input"):
+        plan_batch([tmp_path / "a.mp4", tmp_path / "b.mov"], tmp_path)

@@ -99,7 +99,8 @@ def plan_batch(
     Raises
     ------
     OutputError
-        When ``output_dir`` is a file, or two inputs would write the same output.
+        When ``output_dir`` is a file, two inputs would write the same output,
+        or an output would replace its input.
     MaskError
         When both ``mask`` and ``mask_dir`` are given, or ``mask_dir`` is no folder.
     """
@@ -123,7 +124,12 @@ def plan_batch(
                 f"{taken[name]} and {input_path} would both be written to {output_dir / name}"
             )
         taken[name] = input_path
-        items.append(BatchItem(input_path, output_dir / name, Path(mask) if mask else None))
+        output = output_dir / name
+        if output.resolve() == input_path.resolve():
+            raise OutputError(
+                f"{output}: the result would replace its input; choose another output folder"
+            )
+        items.append(BatchItem(input_path, output, Path(mask) if mask else None))
     return items
 
 
