@@ -46,9 +46,7 @@ def _import_torch() -> Any:
     try:
         import torch
     except ImportError:
-        raise EngineError(
-            "needs PyTorch: pip install 'vidfill[torch]'"
-        ) from None
+        raise EngineError("needs PyTorch: pip install 'vidfill[torch]'") from None
     return torch
 
 
@@ -109,7 +107,7 @@ class TorchEngine:
             )
         if multiple < 1 or window < 1:
             raise EngineError("multiple and window must be >= 1")
-        torch = _import_torch()
+        torch = self._torch = _import_torch()
         path = Path(checkpoint)
         if not path.is_file():
             raise EngineError(f"{path}: network file not found")
@@ -123,7 +121,7 @@ class TorchEngine:
 
     def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
         """Run the network on the window; return the frames with its fill in the holes."""
-        torch = _import_torch()
+        torch = self._torch
         holes = np.asarray(holes, bool)
         if not holes.any():
             return frames.copy()

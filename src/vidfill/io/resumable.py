@@ -33,13 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.errors import OutputError
-from vidfill.io.write import (
-    FolderWriter,
-    VideoWriter,
-    _temp_file,
-    concat_videos,
-    deliver_video,
-)
+from vidfill.io.write import FolderWriter, VideoWriter, join_segments
 from vidfill.types import VideoInfo
 
 STATE_FILE = "state.json"
@@ -198,7 +192,6 @@ class ResumableVideoWriter:
     def write(self, frame: NDArray[np.uint8]) -> None:
         """Encode the next frame, ``uint8 (H, W, 3)`` RGB."""
         if self.current is None:
-            # NUT keeps every timestamp exactly in the source's time base.
             self.current = VideoWriter(
                 self._segment_path(self.index),
                 self.segment_info,
@@ -250,18 +243,9 @@ class ResumableVideoWriter:
             self._close_segment()
         if not self.segments:
             raise OutputError(f"{self.path}: no frames were written")
-        joined = _temp_file(self.path, "part")
-        temps = [joined]
-        try:
-            concat_videos(
-                [self.work / "segments" / name for name in self.segments],
-                joined,
-                rotation=self.info.rotation,
-            )
-            deliver_video(joined, self.info, self.path, temps)
-        finally:
-            for temp in temps:
-                temp.unlink(missing_ok=True)
+        join_segments(
+            [self.work / "segments" / name for name in self.segments], self.info, self.path
+        )
         shutil.rmtree(self.work, ignore_errors=True)
 
     def abort(self) -> None:

@@ -341,10 +341,7 @@ class VideoWriter:
         self.temps.append(self.temp)
         try:
             self.container = av.open(str(self.temp), mode="w", options=self._muxer_options())
-            if name not in self.container.supported_codecs:
-                raise OutputError(
-                    f"{self.path}: a {self.path.suffix} file cannot hold {name} video; use .mkv"
-                )
+            _check_holds(self.container, self.path, name)
             self.stream = self.container.add_stream(name, rate=rate)
             self.stream.width = info.width
             self.stream.height = info.height
@@ -472,12 +469,27 @@ def check_encoder(
     probe_file = _temp_file(Path(path), "check")
     try:
         with av.open(str(probe_file), mode="w") as container:
-            if name not in container.supported_codecs:
-                raise OutputError(
-                    f"{path}: a {Path(path).suffix} file cannot hold {name} video; use .mkv"
-                )
+            _check_holds(container, Path(path), name)
     finally:
         probe_file.unlink(missing_ok=True)
+
+
+def _check_holds(container: av.container.OutputContainer, path: Path, codec: str) -> None:
+    """Refuse an encoder that the container of ``path`` cannot hold."""
+    if codec not in container.supported_codecs:
+        raise OutputError(f"{path}: a {path.suffix} file cannot hold {codec} video; use .mkv")
+
+
+def join_segments(parts: Sequence[Path], info: VideoInfo, path: Path) -> None:
+    """Join encoded segments (:func:`concat_videos`), add the audio, move it onto ``path``."""
+    joined = _temp_file(path, "part")
+    temps = [joined]
+    try:
+        concat_videos(parts, joined, rotation=info.rotation)
+        deliver_video(joined, info, path, temps)
+    finally:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
 
 
 def deliver_video(video_file: Path, info: VideoInfo, path: Path, temps: list[Path]) -> None:
