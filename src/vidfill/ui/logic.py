@@ -583,6 +583,7 @@ class Job:
         self._thread = threading.Thread(target=self._run, name="vidfill-gui-job", daemon=True)
         self._began = 0.0
         self._total = 0
+        self._first: int | None = None
         # Whether remove() was called: only then may a cancel touch the work folder.
         self._entered = False
 
@@ -625,8 +626,11 @@ class Job:
         self.events.put(JobEvent("start", total=info.frame_count))
 
     def _on_frame(self, done: int) -> None:
+        if self._first is None:
+            # A resumed run starts counting after the frames it kept: they took no time now.
+            self._first = done - 1
         elapsed = time.monotonic() - self._began
-        fps = done / elapsed if elapsed > 0 else 0.0
+        fps = (done - self._first) / elapsed if elapsed > 0 else 0.0
         self.events.put(JobEvent("progress", done=done, total=self._total, fps=fps))
         self._check_cancel()
 
