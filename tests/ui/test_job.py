@@ -142,6 +142,21 @@ def test_a_cancelled_run_keeps_its_finished_frames_for_a_resume(
         assert np.array_equal(a, b)
 
 
+def test_a_job_cancelled_before_it_starts_leaves_an_interrupted_run_alone(
+    tmp_path: Path, clip: Path
+) -> None:
+    form = Form(
+        input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]
+    )
+    kwargs = build_remove_kwargs(form)
+    kept = cancel_after(kwargs, frames=3)[-1].done
+    # A run with other settings that never began must not discard it.
+    job = Job({**kwargs, "dilate": 9})
+    job.cancel()
+    assert kinds(run_to_end(job)) == ["cancelled"]
+    assert find_interrupted(kwargs) == Interrupted(kept, same_settings=True)
+
+
 def test_starting_over_discards_the_interrupted_run(tmp_path: Path, clip: Path) -> None:
     form = Form(
         input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]

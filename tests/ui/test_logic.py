@@ -17,6 +17,7 @@ from vidfill.ui.logic import (
     FrameLoader,
     FrameRange,
     FrameReader,
+    Interrupted,
     LoadedFrame,
     Region,
     build_remove_kwargs,
@@ -27,6 +28,7 @@ from vidfill.ui.logic import (
     is_video_output,
     ppm_bytes,
     preview_output,
+    resume_question,
     scale_for_display,
 )
 
@@ -257,3 +259,13 @@ def test_quality_choices_start_with_removes_default_and_refuse_unknown_ones(
 def test_video_outputs_are_told_by_suffix(tmp_path: Path) -> None:
     assert is_video_output(tmp_path / "a.mp4") and is_video_output("b.MOV")
     assert not is_video_output(tmp_path / "frames") and not is_video_output("x.png.d")
+
+
+def test_the_resume_question_says_what_is_kept_and_what_each_answer_does() -> None:
+    same = resume_question(Interrupted(250, same_settings=True), "out.mp4", 1200)
+    assert "out.mp4" in same and "250 of 1200 frames finished" in same
+    assert "Yes: resume" in same and "No: start over" in same
+    assert "250 frames finished" in resume_question(Interrupted(250, True), "out.mp4", None)
+    other = resume_question(Interrupted(500, same_settings=False), "out.mp4", 1200)
+    assert "500 of 1200" in other and "other settings" in other and "discard" in other
+    assert "Yes: resume" not in other
