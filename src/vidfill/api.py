@@ -231,19 +231,18 @@ def remove(
         fingerprint = _run_fingerprint(
             input_path,
             output_path,
-            mask,
-            {
-                "boxes": list(boxes),
-                "track": [[*box, at] for box, at in track_boxes],
-                "dilate": dilate,
-                "method": method,
-                "start": first,
-                "end": last,
-                "window": window,
-                "max_side": max_side,
-                "options": options,
-            },
-            encoder,
+            info,
+            mask=mask,
+            boxes=boxes,
+            track_boxes=track_boxes,
+            dilate=dilate,
+            method=method,
+            start=first,
+            end=last,
+            window=window,
+            max_side=max_side,
+            options=options,
+            **encoder,
         )
         start = finished_frames(output_path, fingerprint) if resume else 0
         if resume and start == 0:
@@ -310,20 +309,11 @@ def resumable_frames(input: str | Path, output: str | Path, **arguments: Any) ->
         return 0
     input_path, output_path = Path(input), Path(output)
     info = probe(input_path, folder_fps=given["fps"] or 25.0)
-    settings = {
-        "boxes": list(given["boxes"]),
-        "track": [[*box, at] for box, at in given["track_boxes"]],
-        "dilate": given["dilate"],
-        "method": given["method"],
-        "start": parse_position(given["start"], float(info.fps)) or 0,
-        "end": parse_position(given["end"], float(info.fps)),
-        "window": given["window"],
-        "max_side": given["max_side"],
-        "options": given["options"],
-    }
-    encoder = {key: given[key] for key in ("codec", "crf", "lossless", "preset", "fps")}
+    names = inspect.signature(_run_fingerprint).parameters
     try:
-        fingerprint = _run_fingerprint(input_path, output_path, given["mask"], settings, encoder)
+        fingerprint = _run_fingerprint(
+            input_path, output_path, info, **{name: given[name] for name in names if name in given}
+        )
     except OSError:
         return 0  # the mask has gone: nothing this run could continue
     return finished_frames(output_path, fingerprint)
@@ -332,13 +322,48 @@ def resumable_frames(input: str | Path, output: str | Path, **arguments: Any) ->
 def _run_fingerprint(
     input_path: Path,
     output_path: Path,
+    info: VideoInfo,
+    *,
     mask: str | Path | None,
-    settings: dict[str, Any],
-    encoder: dict[str, Any],
+    boxes: Sequence[Box],
+    track_boxes: Sequence[tuple[Box, int]],
+    dilate: int,
+    method: str,
+    start: str | int | None,
+    end: str | int | None,
+    window: int | None,
+    max_side: int | None,
+    options: dict[str, Any],
+    codec: str,
+    crf: int,
+    lossless: bool,
+    preset: str,
+    fps: float | None,
 ) -> str:
-    """The fingerprint of a resumable run; the encoder counts only for a video output."""
+    """The fingerprint of a resumable run of :func:`remove` with these arguments.
+
+    The one place that says what identifies a run, for ``remove`` and
+    :func:`resumable_frames` alike; the encoder counts only for a video output.
+    """
+    settings: dict[str, Any] = {
+        "boxes": list(boxes),
+        "track": [[*box, at] for box, at in track_boxes],
+        "dilate": dilate,
+        "method": method,
+        "start": parse_position(start, float(info.fps)) or 0,
+        "end": parse_position(end, float(info.fps)),
+        "window": window,
+        "max_side": max_side,
+        "options": options,
+    }
     if output_path.suffix.lower() in VIDEO_SUFFIXES:
-        settings = {**settings, "encoder": encoder}
+        settings["encoder"] = {
+            "codec": codec,
+            "crf": crf,
+            "lossless": lossless,
+            "preset": preset,
+            "fps": fps,
+        }
     return _fingerprint(input_path, mask, settings)
 
 
