@@ -159,3 +159,27 @@ def test_segments_keep_variable_timing_rotation_and_audio(
     assert after.frame_count == len(stamps)
     assert after.pts == before.pts and after.time_base == before.time_base
     assert after.rotation == 90 and after.has_audio
+
+
+def test_resumable_frames_identifies_the_run_as_remove_does(tmp_path: Path) -> None:
+    clip = write_folder(tmp_path / "frames", textured_frames(20, height=48, width=64))
+    out = tmp_path / "out"
+    # A start given as a time is the frame remove() makes of it (0.2 s at 25 frames/s: 5).
+    options = dict(boxes=[(10, 10, 8, 8)], method="frame", window=6, start="0.2s", fps=25)
+    assert vidfill.api.resumable_frames(clip, out, **options) == 0
+    with pytest.raises(Interrupt):
+        vidfill.remove(clip, out, on_frame=stop_after(14), **options)
+    kept = vidfill.api.resumable_frames(clip, out, **options)
+    assert 0 < kept < 14
+    assert vidfill.api.resumable_frames(clip, out, **{**options, "start": 5}) == kept
+    assert vidfill.api.resumable_frames(clip, out, **{**options, "start": 6}) == 0
+    assert vidfill.api.resumable_frames(clip, out, **{**options, "dilate": 3}) == 0
+    assert vidfill.api.resumable_frames(clip, out, preview=True, **options) == 0
+    assert vidfill.api.resumable_frames(clip, tmp_path / "elsewhere", **options) == 0
+    # A missing mask, and the encoder of a folder output, are no error.
+    assert vidfill.api.resumable_frames(clip, out, mask=tmp_path / "gone.png", **options) == 0
+    assert vidfill.api.resumable_frames(clip, out, crf=12, **options) == kept
+    done = []
+    vidfill.remove(clip, out, resume=True, on_frame=done.append, **options)
+    assert done[0] == kept + 1
+    assert vidfill.api.resumable_frames(clip, out, **options) == 0

@@ -8,6 +8,7 @@ calls :func:`remove`.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import itertools
 import json
 import logging
@@ -226,21 +227,23 @@ def remove(
     if on_start is not None:
         on_start(info)
     if not preview:
-        run_settings = {
-            "boxes": list(boxes),
-            "track": [[*box, at] for box, at in track_boxes],
-            "dilate": dilate,
-            "method": method,
-            "start": first,
-            "end": last,
-            "window": window,
-            "max_side": max_side,
-            "options": options,
-        }
         encoder = {"codec": codec, "crf": crf, "lossless": lossless, "preset": preset, "fps": fps}
-        if not folder_output:
-            run_settings["encoder"] = encoder
-        fingerprint = _fingerprint(input_path, mask, run_settings)
+        fingerprint = _run_fingerprint(
+            input_path,
+            output_path,
+            info,
+            mask=mask,
+            boxes=boxes,
+            track_boxes=track_boxes,
+            dilate=dilate,
+            method=method,
+            start=first,
+            end=last,
+            window=window,
+            max_side=max_side,
+            options=options,
+            **encoder,
+        )
         start = finished_frames(output_path, fingerprint) if resume else 0
         if resume and start == 0:
             log.warning("nothing to resume for %s: starting from the first frame", output_path)
@@ -283,6 +286,85 @@ def _write_all(
             writer.write(frame)
             if on_frame is not None:
                 on_frame(count)
+
+
+def resumable_frames(input: str | Path, output: str | Path, **arguments: Any) -> int:
+    """Frames an interrupted :func:`remove` with these arguments left for ``resume=True``.
+
+    Takes the arguments of :func:`remove` (defaults and all) and identifies
+    the run exactly as ``remove`` does, so a changed setting, mask or input
+    gives 0, as does a preview or a run that never reached its first
+    checkpoint (a video's first segment closes after about 250 frames).
+    The GUI asks this before it offers to resume.
+
+    Raises
+    ------
+    VidfillError
+        If the input cannot be probed or a start/end position cannot be read.
+    """
+    bound = inspect.signature(remove).bind(input, output, **arguments)
+    bound.apply_defaults()
+    given = bound.arguments
+    if given["preview"]:
+        return 0
+    input_path, output_path = Path(input), Path(output)
+    info = probe(input_path, folder_fps=given["fps"] or 25.0)
+    names = inspect.signature(_run_fingerprint).parameters
+    try:
+        fingerprint = _run_fingerprint(
+            input_path, output_path, info, **{name: given[name] for name in names if name in given}
+        )
+    except OSError:
+        return 0  # the mask has gone: nothing this run could continue
+    return finished_frames(output_path, fingerprint)
+
+
+def _run_fingerprint(
+    input_path: Path,
+    output_path: Path,
+    info: VideoInfo,
+    *,
+    mask: str | Path | None,
+    boxes: Sequence[Box],
+    track_boxes: Sequence[tuple[Box, int]],
+    dilate: int,
+    method: str,
+    start: str | int | None,
+    end: str | int | None,
+    window: int | None,
+    max_side: int | None,
+    options: dict[str, Any],
+    codec: str,
+    crf: int,
+    lossless: bool,
+    preset: str,
+    fps: float | None,
+) -> str:
+    """The fingerprint of a resumable run of :func:`remove` with these arguments.
+
+    The one place that says what identifies a run, for ``remove`` and
+    :func:`resumable_frames` alike; the encoder counts only for a video output.
+    """
+    settings: dict[str, Any] = {
+        "boxes": list(boxes),
+        "track": [[*box, at] for box, at in track_boxes],
+        "dilate": dilate,
+        "method": method,
+        "start": parse_position(start, float(info.fps)) or 0,
+        "end": parse_position(end, float(info.fps)),
+        "window": window,
+        "max_side": max_side,
+        "options": options,
+    }
+    if output_path.suffix.lower() in VIDEO_SUFFIXES:
+        settings["encoder"] = {
+            "codec": codec,
+            "crf": crf,
+            "lossless": lossless,
+            "preset": preset,
+            "fps": fps,
+        }
+    return _fingerprint(input_path, mask, settings)
 
 
 def _fingerprint(input_path: Path, mask: str | Path | None, settings: dict[str, Any]) -> str:

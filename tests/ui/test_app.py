@@ -16,8 +16,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import vidfill
 from tests.helpers import read_folder, textured_frames, write_folder
-from vidfill.ui.logic import Region
+from vidfill.io.resumable import work_folder
+from vidfill.ui.logic import (
+    FrameRange,
+    JobEvent,
+    Region,
+    build_remove_kwargs,
+    fit_scale,
+    frame_to_canvas_box,
+)
 
 tk = pytest.importorskip("tkinter", reason="this Python has no Tkinter")
 
@@ -48,7 +57,14 @@ def app(root: tk.Tk, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
     window.messages = []  # type: ignore[attr-defined]
     monkeypatch.setattr(window, "show_error", window.messages.append)  # type: ignore[attr-defined]
     monkeypatch.setattr(window, "show_warning", window.messages.append)  # type: ignore[attr-defined]
-    monkeypatch.setattr(window, "ask_yes_no", lambda question: False)
+    # Questions are recorded too, and answered no (or, for a resume, cancel).
+    window.questions = []  # type: ignore[attr-defined]
+
+    def ask(question: str) -> None:
+        window.questions.append(question)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(window, "ask_yes_no", lambda question: bool(ask(question)))
+    monkeypatch.setattr(window, "ask_yes_no_cancel", ask)
     root.update()
     yield window
     if window.loader is not None:
@@ -80,7 +96,6 @@ def test_drawing_a_rectangle_on_the_frame_makes_a_box(app: App, tmp_path: Path) 
     app.root.update()
     # A 64x48 clip in a 640x480 view is shown 4x (the most it is enlarged).
     assert app.scale == 4.0
-    assert int(app.canvas.cget("width")) == 256
     assert app.output_var.get() == str(tmp_path / "clip_filled.mp4")
     # Frames are read in a thread of their own; the window shows frame 0 when it arrives.
     pump(app.root, lambda: bool(app.canvas.itemcget(app._image_item, "image")))
@@ -148,3 +163,145 @@ def test_the_window_runs_remove_and_reports_errors(app: App, tmp_path: Path) -> 
     # A video that cannot be opened is a message, not a traceback.
     assert not app.open_input(tmp_path / "missing.mp4")
     assert "no such file" in app.messages[-1]  # type: ignore[attr-defined]
+
+
+def test_the_preview_follows_the_window_size(app: App, tmp_path: Path) -> None:
+    clip = write_folder(tmp_path / "clip", textured_frames(2, height=480, width=640))
+    app.open_input(clip)
+
+    def settled() -> bool:
+        # The window has taken its size (a long input name may widen it) and the frame fits it.
+        app.root.update()
+        view = (app.canvas.winfo_width(), app.canvas.winfo_height())
+        return app._resize_job is None and app.scale == fit_scale((480, 640), view)
+
+    pump(app.root, lambda: app._photo is not None and settled())
+    first = app.scale
+    drag(app, (80, 120), (400, 360))
+    box = app.regions[0].box
+
+    def rectangle() -> list[float]:
+        items = [i for i in app.canvas.find_withtag("region") if app.canvas.type(i) == "rectangle"]
+        return app.canvas.coords(items[0])
+
+    # A smaller window: the frame shrinks to fit what is left of the preview area.
+    app.root.geometry("400x300")
+    pump(app.root, lambda: settled() and app.scale < first)
+    assert app._photo is not None and app._photo.width() == round(640 * app.scale)
+    # The window stops shrinking before the side panel is cut off.
+    assert app.root.winfo_width() >= app.root.minsize()[0] > 400
+    # Boxes stay where they were on the frame, drawn at the new scale.
+    assert app.regions[0].box == box
+    assert rectangle() == pytest.approx(list(frame_to_canvas_box(box, app.scale)))
+    # A rectangle drawn now maps to frame pixels at the new scale.
+    scale = app.scale
+    drag(app, (0, 0), (round(100 * scale), round(60 * scale)))
+    x, y, w, h = app.regions[1].box
+    # Within one canvas pixel (more than one frame pixel when shrunk) of 100x60.
+    assert (x, y) == (0, 0) and abs(w - 100) <= 1 / scale and abs(h - 60) <= 1 / scale
+
+    # Larger again: enlarged up to the room there is.
+    app.root.geometry("1800x1200")
+    pump(app.root, lambda: settled() and app.scale > first)
+    assert app._photo.width() == round(640 * app.scale)
+    assert rectangle() == pytest.approx(list(frame_to_canvas_box(box, app.scale)))
+
+
+def test_start_and_end_here_limit_the_run_to_a_frame_range(app: App, tmp_path: Path) -> None:
+    frames = textured_frames(6)
+    clip = write_folder(tmp_path / "clip", frames)
+    app.open_input(clip)
+    assert app.range_var.get() == "All frames"
+    app.slider.set(4)
+    app.end_here()
+    app.slider.set(2)
+    app.start_here()
+    assert app.frames == FrameRange(2, 4)
+    assert app.range_var.get() == "Frames 2–4 (3 of 6)"
+    drag(app, (80, 40), (128, 80))
+    app.method_var.set("frame")
+    app.output_var.set(str(tmp_path / "out"))
+    assert app.start()
+    pump(app.root, lambda: app.job is None)
+    results = read_folder(tmp_path / "out")
+    hole = np.zeros((48, 64), bool)
+    hole[10:20, 20:32] = True
+    for index, (original, result) in enumerate(zip(frames, results, strict=True)):
+        # Frames outside the range pass through untouched; those inside are filled.
+        assert np.array_equal(original, result) == (index not in (2, 3, 4)), index
+
+    app.whole_clip()
+    assert app.frames == FrameRange() and app.range_var.get() == "All frames"
+    app.slider.set(3)
+    app.start_here()
+    # Opening another input starts again with every frame.
+    app.open_input(clip)
+    assert app.frames == FrameRange() and app.range_var.get() == "All frames"
+
+
+def test_quality_is_for_video_outputs_only(app: App, tmp_path: Path) -> None:
+    clip = write_folder(tmp_path / "clip", textured_frames(4))
+    app.open_input(clip)
+    assert str(app.quality_box.cget("state")) == "readonly"
+    app.quality_var.set("lossless")
+    app.output_var.set(str(tmp_path / "frames_out"))
+    assert str(app.quality_box.cget("state")) == "disabled"
+    app.output_var.set(str(tmp_path / "out.mkv"))
+    assert str(app.quality_box.cget("state")) == "readonly"
+    drag(app, (80, 40), (128, 80))
+    kwargs = build_remove_kwargs(app.form())
+    assert kwargs["lossless"] is True and kwargs["output"] == tmp_path / "out.mkv"
+
+
+class Interrupt(KeyboardInterrupt):
+    pass
+
+
+def test_starting_again_offers_to_resume_an_interrupted_run(
+    app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip = write_folder(tmp_path / "clip", textured_frames(8))
+    app.open_input(clip)
+    drag(app, (80, 40), (128, 80))
+    app.method_var.set("frame")
+    app.output_var.set(str(tmp_path / "out"))
+
+    # The run the window would start is interrupted after 3 frames (a crash, say).
+    def stop(done: int) -> None:
+        if done == 3:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        vidfill.remove(**build_remove_kwargs(app.form()), on_frame=stop)
+    assert work_folder(tmp_path / "out").is_dir()
+
+    # Cancel in the question: nothing starts, nothing is discarded.
+    assert not app.start()
+    kept = vidfill.api.resumable_frames(**build_remove_kwargs(app.form()))
+    assert 0 < kept <= 3
+    assert f"interrupted with {kept} of 8 frames finished" in app.questions[-1]  # type: ignore[attr-defined]
+    assert work_folder(tmp_path / "out").is_dir()
+
+    # Other settings cannot resume it: the window asks before discarding it (no: nothing starts).
+    app.dilate_var.set("7")
+    assert not app.start()
+    assert "other settings" in app.questions[-1]  # type: ignore[attr-defined]
+    app.dilate_var.set("4")
+
+    # Yes: it resumes after the kept frames.
+    monkeypatch.setattr(app, "ask_yes_no_cancel", lambda question: True)
+    assert app.start()
+    assert app.job is not None and app.job.kwargs["resume"] is True
+    assert app.status_var.get().startswith("Resuming")
+    pump(app.root, lambda: app.job is None)
+    assert app.status_var.get().startswith(f"Wrote {tmp_path / 'out'}")
+    assert not work_folder(tmp_path / "out").exists()
+    assert len(read_folder(tmp_path / "out")) == 8
+
+
+def test_a_cancelled_run_says_whether_it_can_be_resumed(app: App) -> None:
+    app._handle(JobEvent("cancelled", done=250))
+    kept = "Cancelled; 250 finished frames are kept: Remove again to resume."
+    assert app.status_var.get() == kept
+    app._handle(JobEvent("cancelled"))
+    assert app.status_var.get() == "Cancelled; nothing was written."

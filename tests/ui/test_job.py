@@ -10,7 +10,18 @@ import numpy as np
 import pytest
 
 from tests.helpers import read_folder, textured_frames, write_folder
-from vidfill.ui.logic import Form, Job, JobEvent, Region, build_remove_kwargs
+from vidfill.io import resumable
+from vidfill.io.read import probe
+from vidfill.io.resumable import work_folder
+from vidfill.ui.logic import (
+    Form,
+    Interrupted,
+    Job,
+    JobEvent,
+    Region,
+    build_remove_kwargs,
+    find_interrupted,
+)
 
 TIMEOUT = 120
 
@@ -77,19 +88,115 @@ def test_a_preview_job_writes_the_preview_video(tmp_path: Path, clip: Path) -> N
     assert not (tmp_path / "clip_filled.mp4").exists()
 
 
-@pytest.mark.parametrize("output_name", ["out.mp4", "out"])
-def test_cancel_mid_run_leaves_no_output(tmp_path: Path, clip: Path, output_name: str) -> None:
-    form = Form(
-        input=clip, output=tmp_path / output_name, method="frame", regions=[Region((2, 2, 8, 8))]
-    )
-    events_queue = CancelAt(frames=2)
-    job = Job(build_remove_kwargs(form), events=events_queue)
+def cancel_after(kwargs: dict, frames: int) -> list[JobEvent]:
+    """Run a job over ``kwargs`` and cancel it once ``frames`` frames are written."""
+    events_queue = CancelAt(frames=frames)
+    job = Job(kwargs, events=events_queue)
     events_queue.job = job
     events = run_to_end(job)
     assert events[-1].kind == "cancelled"
-    assert max(event.done for event in events) < 8
+    assert max(event.done for event in events if event.kind == "progress") < 8
+    return events
+
+
+def test_a_video_cancelled_before_its_first_segment_leaves_nothing(
+    tmp_path: Path, clip: Path
+) -> None:
+    form = Form(
+        input=clip, output=tmp_path / "out.mp4", method="frame", regions=[Region((2, 2, 8, 8))]
+    )
+    events = cancel_after(build_remove_kwargs(form), frames=2)
+    # Segments close after 250 frames: nothing was final, so nothing is kept.
+    assert events[-1].done == 0
     # Not the output, nor a temporary file, nor a resume work folder.
     assert sorted(os.listdir(tmp_path)) == ["clip"]
+
+
+def test_a_cancelled_run_keeps_its_finished_frames_for_a_resume(
+    tmp_path: Path, clip: Path
+) -> None:
+    form = Form(
+        input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]
+    )
+    kwargs = build_remove_kwargs(form)
+    events = cancel_after(kwargs, frames=3)
+    kept = events[-1].done
+    assert 0 < kept <= 3
+    # No output yet, only the work folder a resume continues from.
+    assert sorted(os.listdir(tmp_path)) == [work_folder(tmp_path / "out").name, "clip"]
+    assert find_interrupted(kwargs) == Interrupted(kept, same_settings=True)
+    # The same settings but another mask growth cannot continue it.
+    assert find_interrupted({**kwargs, "dilate": 7}) == Interrupted(kept, same_settings=False)
+    # Nor is a preview ever a resume.
+    assert find_interrupted(build_remove_kwargs(form, preview=True)) is None
+
+    events = run_to_end(Job({**kwargs, "resume": True}))
+    assert events[-1].kind == "done"
+    progress = [event.done for event in events if event.kind == "progress"]
+    assert progress == list(range(kept + 1, 9))  # it continued, it did not start over
+    assert find_interrupted(kwargs) is None
+    assert sorted(os.listdir(tmp_path)) == ["clip", "out"]
+    whole = tmp_path / "whole"
+    run_to_end(Job({**kwargs, "output": whole}))
+    for a, b in zip(read_folder(whole), read_folder(tmp_path / "out"), strict=True):
+        assert np.array_equal(a, b)
+
+
+def test_a_job_cancelled_before_it_starts_leaves_an_interrupted_run_alone(
+    tmp_path: Path, clip: Path
+) -> None:
+    form = Form(
+        input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]
+    )
+    kwargs = build_remove_kwargs(form)
+    kept = cancel_after(kwargs, frames=3)[-1].done
+    # A run with other settings that never began must not discard it.
+    job = Job({**kwargs, "dilate": 9})
+    job.cancel()
+    assert kinds(run_to_end(job)) == ["cancelled"]
+    assert find_interrupted(kwargs) == Interrupted(kept, same_settings=True)
+
+
+def test_starting_over_discards_the_interrupted_run(tmp_path: Path, clip: Path) -> None:
+    form = Form(
+        input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]
+    )
+    kwargs = build_remove_kwargs(form)
+    assert cancel_after(kwargs, frames=3)[-1].done > 0
+    events = run_to_end(Job(kwargs))  # resume not asked for
+    assert [event.done for event in events if event.kind == "progress"][0] == 1
+    assert sorted(os.listdir(tmp_path)) == ["clip", "out"]
+
+
+def test_a_video_run_resumes_with_the_quality_it_was_started_with(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Segments close after 10 frames instead of 250, so a 30-frame clip has several.
+    monkeypatch.setattr(resumable, "SEGMENT_FRAMES", 10)
+    clip = write_folder(tmp_path / "clip", textured_frames(30))
+    form = Form(
+        input=clip,
+        output=tmp_path / "out.mp4",
+        method="frame",
+        regions=[Region((2, 2, 8, 8))],
+        quality="lossless",
+    )
+    kwargs = {**build_remove_kwargs(form), "window": 6}
+    events_queue = CancelAt(frames=25)
+    job = Job(kwargs, events=events_queue)
+    events_queue.job = job
+    kept = run_to_end(job)[-1].done
+    assert 10 <= kept <= 25
+    assert find_interrupted(kwargs) == Interrupted(kept, same_settings=True)
+    form.quality = "high (crf 12)"
+    other = {**build_remove_kwargs(form), "window": 6}
+    assert find_interrupted(other) == Interrupted(kept, same_settings=False)
+
+    events = run_to_end(Job({**kwargs, "resume": True}))
+    assert events[-1].kind == "done"
+    assert [event.done for event in events if event.kind == "progress"][0] == kept + 1
+    assert probe(tmp_path / "out.mp4").frame_count == 30
+    assert find_interrupted(kwargs) is None
 
 
 def test_cancel_before_start_writes_nothing(tmp_path: Path, clip: Path) -> None:

@@ -8,12 +8,16 @@ import numpy as np
 import pytest
 
 from tests.helpers import textured_frames, write_folder
-from vidfill.errors import EngineError, InputError, MaskError
+from vidfill.errors import EngineError, InputError, MaskError, OutputError
 from vidfill.ui.logic import (
+    DEFAULT_QUALITY,
     MIN_BOX_SIDE,
+    QUALITIES,
     Form,
     FrameLoader,
+    FrameRange,
     FrameReader,
+    Interrupted,
     LoadedFrame,
     Region,
     build_remove_kwargs,
@@ -21,8 +25,10 @@ from vidfill.ui.logic import (
     default_output,
     fit_scale,
     frame_to_canvas_box,
+    is_video_output,
     ppm_bytes,
     preview_output,
+    resume_question,
     scale_for_display,
 )
 
@@ -121,8 +127,13 @@ def test_kwargs_split_regions_into_static_and_tracked_boxes(tmp_path: Path) -> N
         "track_boxes": [((5, 6, 7, 8), 12)],
         "mask": None,
         "dilate": 6,
+        "start": None,
+        "end": None,
         "preview": False,
         "overwrite": False,
+        # A video output: the default quality.
+        "crf": 18,
+        "lossless": False,
     }
 
 
@@ -182,3 +193,79 @@ def test_frame_loader_serves_the_latest_request(tmp_path: Path) -> None:
         assert failed.index == 99 and failed.frame is None and "outside" in failed.error
     finally:
         loader.close()
+
+
+def test_a_frame_range_includes_the_frame_it_ends_on() -> None:
+    frames = FrameRange().starting_at(10).ending_at(40)
+    assert frames == FrameRange(10, 40)
+    # remove()'s end is the frame to stop before.
+    assert frames.remove_arguments() == {"start": 10, "end": 41}
+    assert frames.describe(120) == "Frames 10–40 (31 of 120)"
+    assert FrameRange().remove_arguments() == {"start": None, "end": None}
+    assert FrameRange().describe(120) == "All frames" and FrameRange().whole
+    assert FrameRange(5).describe(120) == "Frames 5–119 (115 of 120)"
+    assert FrameRange(5).describe() == "Frames 5–the end"
+    assert FrameRange(None, 0).remove_arguments() == {"start": None, "end": 1}
+    assert FrameRange(None, 9).describe(120) == "Frames 0–9 (10 of 120)"
+
+
+def test_a_start_after_the_end_drops_the_end_and_vice_versa() -> None:
+    assert FrameRange(10, 40).starting_at(50) == FrameRange(50, None)
+    assert FrameRange(10, 40).starting_at(40) == FrameRange(40, 40)
+    assert FrameRange(10, 40).ending_at(5) == FrameRange(None, 5)
+    assert FrameRange(10, None).ending_at(10) == FrameRange(10, 10)
+    with pytest.raises(MaskError, match="ends"):
+        FrameRange(10, 5).remove_arguments()
+
+
+def test_kwargs_carry_the_frame_range(tmp_path: Path) -> None:
+    form = Form(input=tmp_path / "in.mp4", regions=[Region((1, 1, 4, 4))], frames=FrameRange(3))
+    kwargs = build_remove_kwargs(form)
+    assert (kwargs["start"], kwargs["end"]) == (3, None)
+    # The preview overlays the masks on the same frames only.
+    preview = build_remove_kwargs(form, preview=True)
+    assert (preview["start"], preview["end"]) == (3, None)
+
+
+@pytest.mark.parametrize(
+    ("quality", "crf", "lossless"),
+    [("standard (crf 18)", 18, False), ("high (crf 12)", 12, False), ("lossless", 18, True)],
+)
+def test_quality_maps_to_the_encoder_of_a_video_output(
+    tmp_path: Path, quality: str, crf: int, lossless: bool
+) -> None:
+    form = Form(input=tmp_path / "in.mp4", regions=[Region((1, 1, 4, 4))], quality=quality)
+    for name in ("out.mp4", "out.MKV", "out.mov"):
+        form.output = tmp_path / name
+        kwargs = build_remove_kwargs(form)
+        assert (kwargs["crf"], kwargs["lossless"]) == (crf, lossless)
+    # A frame folder and the throwaway preview get remove()'s defaults.
+    form.output = tmp_path / "frames"
+    assert "crf" not in build_remove_kwargs(form) and "lossless" not in build_remove_kwargs(form)
+    form.output = tmp_path / "out.mp4"
+    assert "crf" not in build_remove_kwargs(form, preview=True)
+
+
+def test_quality_choices_start_with_removes_default_and_refuse_unknown_ones(
+    tmp_path: Path,
+) -> None:
+    assert QUALITIES[DEFAULT_QUALITY] == {"crf": 18, "lossless": False}
+    assert list(QUALITIES) == ["standard (crf 18)", "high (crf 12)", "lossless"]
+    form = Form(input=tmp_path / "in.mp4", regions=[Region((1, 1, 4, 4))], quality="best")
+    with pytest.raises(OutputError, match="unknown quality"):
+        build_remove_kwargs(form)
+
+
+def test_video_outputs_are_told_by_suffix(tmp_path: Path) -> None:
+    assert is_video_output(tmp_path / "a.mp4") and is_video_output("b.MOV")
+    assert not is_video_output(tmp_path / "frames") and not is_video_output("x.png.d")
+
+
+def test_the_resume_question_says_what_is_kept_and_what_each_answer_does() -> None:
+    same = resume_question(Interrupted(250, same_settings=True), "out.mp4", 1200)
+    assert "out.mp4" in same and "250 of 1200 frames finished" in same
+    assert "Yes: resume" in same and "No: start over" in same
+    assert "250 frames finished" in resume_question(Interrupted(250, True), "out.mp4", None)
+    other = resume_question(Interrupted(500, same_settings=False), "out.mp4", 1200)
+    assert "500 of 1200" in other and "other settings" in other and "discard" in other
+    assert "Yes: resume" not in other

@@ -50,13 +50,15 @@ def work_folder(output: Path) -> Path:
     return output.parent / f".{output.name}.vidfill-resume"
 
 
-def _read_state(output: Path, fingerprint: str) -> dict[str, Any]:
-    """The state of an interrupted run with this ``fingerprint``; empty if there is none."""
+def _read_state(output: Path, fingerprint: str | None) -> dict[str, Any]:
+    """The state of an interrupted run with this ``fingerprint`` (None: any); empty if none."""
     try:
         state = json.loads((work_folder(output) / STATE_FILE).read_text())
     except (OSError, ValueError):
         return {}
-    return state if state.get("fingerprint") == fingerprint else {}
+    if not isinstance(state, dict):
+        return {}
+    return state if fingerprint is None or state.get("fingerprint") == fingerprint else {}
 
 
 def _write_state(work: Path, state: dict[str, Any]) -> None:
@@ -67,8 +69,12 @@ def _write_state(work: Path, state: dict[str, Any]) -> None:
     os.replace(partial, path)
 
 
-def finished_frames(output: Path, fingerprint: str) -> int:
-    """Frames already final in an interrupted run with this ``fingerprint``; 0 if none."""
+def finished_frames(output: Path, fingerprint: str | None) -> int:
+    """Frames already final in an interrupted run with this ``fingerprint``; 0 if none.
+
+    ``fingerprint=None`` counts any interrupted run at ``output``, whatever its
+    settings: one that another run into ``output`` would discard.
+    """
     return int(_read_state(output, fingerprint).get("finished", 0))
 
 

@@ -19,9 +19,12 @@ from numpy.typing import NDArray
 
 from vidfill.errors import DisplayError, MaskError, VidfillError
 from vidfill.ui.logic import (
+    DEFAULT_QUALITY,
     METHODS,
+    QUALITIES,
     Form,
     FrameLoader,
+    FrameRange,
     FrameReader,
     Job,
     JobEvent,
@@ -30,10 +33,13 @@ from vidfill.ui.logic import (
     build_remove_kwargs,
     canvas_to_frame_box,
     default_output,
+    find_interrupted,
     fit_scale,
     frame_to_canvas_box,
+    is_video_output,
     open_in_player,
     ppm_bytes,
+    resume_question,
     scale_for_display,
 )
 
@@ -51,6 +57,13 @@ POLL_MS = 100
 #: How often it looks for a frame being read for the preview.
 FRAME_POLL_MS = 30
 
+#: Wait this long after the preview area stops changing size before re-fitting the frame:
+#: dragging a window edge sends a resize event per pixel, and each re-fit rescales the frame.
+RESIZE_DELAY_MS = 60
+
+#: Narrowest preview column the window may be shrunk to, in screen pixels.
+MIN_PREVIEW_WIDTH = 480
+
 VIDEO_TYPES = [
     ("Videos", "*.mp4 *.mov *.mkv *.avi *.webm *.m4v *.mts *.m2ts *.ts *.wmv *.flv *.mpg"),
     ("All files", "*"),
@@ -67,7 +80,8 @@ class App:
     root : tk.Tk
         The window.
     view_size : (width, height), optional
-        Largest size of the frame preview; by default it fits the screen.
+        Starting size of the frame preview; by default it fits the screen.
+        The preview then follows the window's size.
     """
 
     def __init__(self, root: tk.Tk, *, view_size: tuple[int, int] | None = None) -> None:
@@ -96,6 +110,10 @@ class App:
         self._photo: tk.PhotoImage | None = None
         self._drag_start: tuple[float, float] | None = None
         self._slider_job: str | None = None
+        self._resize_job: str | None = None
+        # The frame shown, at full size: re-fitted when the preview area changes size.
+        self._frame: NDArray[np.uint8] | None = None
+        self.frames = FrameRange()
 
         self.input_var = tk.StringVar(value="No video open: use Open video… or Open frame folder…")
         self.output_var = tk.StringVar()
@@ -104,8 +122,12 @@ class App:
         self.dilate_var = tk.StringVar(value=str(Form().dilate))
         self.mode_var = tk.StringVar(value="static")
         self.frame_var = tk.StringVar(value="")
+        self.range_var = tk.StringVar(value=FrameRange().describe())
+        self.quality_var = tk.StringVar(value=DEFAULT_QUALITY)
         self.status_var = tk.StringVar(value="Open a video to begin.")
         self._build()
+        # The quality applies to a video output only: follow what the output field says.
+        self.output_var.trace_add("write", lambda *_args: self._on_output_changed())
         root.protocol("WM_DELETE_WINDOW", self.close)
         # Step through frames from the keyboard: finding the frame where an object is
         # clearest is easier one frame at a time than with the slider.
@@ -133,6 +155,8 @@ class App:
         left = ttk.Frame(root, padding=8)
         left.grid(row=1, column=0, sticky="nsew")
         left.columnconfigure(0, weight=1)
+        # The preview takes whatever room the window gives it.
+        left.rowconfigure(0, weight=1)
         width, height = self.view_size
         self.canvas = tk.Canvas(
             left,
@@ -142,8 +166,9 @@ class App:
             highlightthickness=0,
             cursor="crosshair",
         )
-        self.canvas.grid(row=0, column=0, sticky="n")
+        self.canvas.grid(row=0, column=0, sticky="nsew")
         self._image_item = self.canvas.create_image(0, 0, anchor="nw")
+        self.canvas.bind("<Configure>", self._on_canvas_resize)
         self.canvas.bind("<ButtonPress-1>", self._on_press)
         self.canvas.bind("<B1-Motion>", self._on_drag)
         self.canvas.bind("<ButtonRelease-1>", self._on_release)
@@ -158,6 +183,7 @@ class App:
         )
         self.slider.grid(row=1, column=0, sticky="ew", pady=(6, 0))
         ttk.Label(left, textvariable=self.frame_var).grid(row=2, column=0, sticky="w")
+        self._build_range(left).grid(row=3, column=0, sticky="w", pady=(4, 0))
 
         side = ttk.Frame(root, padding=(0, 8, 8, 8))
         side.grid(row=1, column=1, sticky="ns")
@@ -175,6 +201,24 @@ class App:
         ttk.Label(bottom, textvariable=self.status_var).grid(
             row=0, column=1, sticky="ew", padx=(8, 0)
         )
+        # The preview shrinks with the window, the side panel cannot: keep it whole, and
+        # room for the preview and its row of range buttons.
+        root.update_idletasks()
+        root.minsize(
+            side.winfo_reqwidth() + MIN_PREVIEW_WIDTH,
+            top.winfo_reqheight() + side.winfo_reqheight() + bottom.winfo_reqheight(),
+        )
+
+    def _build_range(self, parent: ttk.Frame) -> ttk.Frame:
+        row = ttk.Frame(parent)
+        self.start_here_button = ttk.Button(row, text="Start here", command=self.start_here)
+        self.start_here_button.pack(side="left")
+        self.end_here_button = ttk.Button(row, text="End here", command=self.end_here)
+        self.end_here_button.pack(side="left", padx=4)
+        self.whole_clip_button = ttk.Button(row, text="Whole clip", command=self.whole_clip)
+        self.whole_clip_button.pack(side="left")
+        ttk.Label(row, textvariable=self.range_var).pack(side="left", padx=(8, 0))
+        return row
 
     def _build_regions(self, parent: ttk.Frame) -> None:
         box = ttk.LabelFrame(parent, text="Regions to remove", padding=6)
@@ -232,6 +276,13 @@ class App:
         box.pack(fill="x", pady=(8, 0))
         ttk.Entry(box, textvariable=self.output_var, width=34).pack(fill="x")
         ttk.Button(box, text="Save as…", command=self.ask_output).pack(anchor="w", pady=(4, 0))
+        row = ttk.Frame(box)
+        row.pack(fill="x", pady=(4, 0))
+        ttk.Label(row, text="Quality").pack(side="left")
+        self.quality_box = ttk.Combobox(
+            row, textvariable=self.quality_var, values=list(QUALITIES), state="readonly", width=18
+        )
+        self.quality_box.pack(side="left", padx=(6, 0))
 
     def _build_actions(self, parent: ttk.Frame) -> None:
         box = ttk.Frame(parent)
@@ -275,12 +326,10 @@ class App:
         self.reader = reader
         self.loader = FrameLoader(reader)
         info = reader.info
-        self.scale = fit_scale(info.size, self.view_size)
-        self.canvas.configure(
-            width=round(info.width * self.scale), height=round(info.height * self.scale)
-        )
+        self.scale = fit_scale(info.size, self._view())
         self.regions.clear()
         self._refresh_regions()
+        self._set_range(FrameRange())
         self.output_var.set(str(default_output(info.path)))
         self.confirmed_output = None
         kind = "frame folder" if info.is_folder else "video"
@@ -293,6 +342,7 @@ class App:
         self.slider.set(0)
         # Until frame 0 arrives, show nothing rather than the previous input's frame.
         self.index = 0
+        self._frame = None
         self.canvas.itemconfigure(self._image_item, image="")
         self.go_to(0)
         self.status_var.set("Drag on the frame to mark what to remove.")
@@ -343,12 +393,69 @@ class App:
 
     def _show(self, index: int, frame: NDArray[np.uint8]) -> None:
         self.index = index
-        shown = scale_for_display(frame, self.scale)
-        self._photo = tk.PhotoImage(data=ppm_bytes(shown), format="PPM")
-        self.canvas.itemconfigure(self._image_item, image=self._photo)
+        self._frame = frame
+        self._render()
         if self.reader is not None:
             self.frame_var.set(f"Frame {index} of {self.reader.frame_count}")
         self._draw_regions()
+
+    def _render(self) -> None:
+        if self._frame is None:
+            return
+        shown = scale_for_display(self._frame, self.scale)
+        self._photo = tk.PhotoImage(data=ppm_bytes(shown), format="PPM")
+        self.canvas.itemconfigure(self._image_item, image=self._photo)
+
+    def _view(self) -> tuple[int, int]:
+        """The preview area's size (width, height); the starting size until it is shown."""
+        width, height = self.canvas.winfo_width(), self.canvas.winfo_height()
+        # Before the window is mapped, Tk reports 1x1.
+        return (width, height) if width > 1 and height > 1 else self.view_size
+
+    def _on_canvas_resize(self, _event: tk.Event) -> None:
+        if self._resize_job is not None:
+            self.root.after_cancel(self._resize_job)
+        self._resize_job = self.root.after(RESIZE_DELAY_MS, self.refit)
+
+    def refit(self) -> None:
+        """Fit the frame to the preview area's size; boxes keep their frame coordinates."""
+        self._resize_job = None
+        if self.reader is None:
+            return
+        scale = fit_scale(self.reader.info.size, self._view())
+        if scale == self.scale:
+            return
+        self.scale = scale
+        if self._drag_start is not None:
+            # A rectangle begun at the old scale would end at the new one: drop it.
+            self._drag_start = None
+            self.canvas.delete("drag")
+        self._render()
+        self._draw_regions()
+
+    # --- Frame range -----------------------------------------------------------------------
+
+    def _slider_frame(self) -> int:
+        return int(self.slider.get())
+
+    def start_here(self) -> None:
+        """Start the run at the frame under the slider; earlier frames pass through."""
+        if self.reader is not None:
+            self._set_range(self.frames.starting_at(self._slider_frame()))
+
+    def end_here(self) -> None:
+        """End the run at the frame under the slider (included); later frames pass through."""
+        if self.reader is not None:
+            self._set_range(self.frames.ending_at(self._slider_frame()))
+
+    def whole_clip(self) -> None:
+        """Clear the start and the end: work on every frame."""
+        self._set_range(FrameRange())
+
+    def _set_range(self, frames: FrameRange) -> None:
+        self.frames = frames
+        count = self.reader.frame_count if self.reader is not None else None
+        self.range_var.set(frames.describe(count))
 
     # --- Drawing rectangles ----------------------------------------------------------------
 
@@ -483,6 +590,12 @@ class App:
             self.output_var.set(path)
             self.confirmed_output = Path(path)
 
+    def _on_output_changed(self) -> None:
+        output = self.output_var.get().strip()
+        # An empty field means the default output, a video.
+        video = not output or is_video_output(output)
+        self.quality_box.configure(state="readonly" if video else "disabled")
+
     # --- Running ---------------------------------------------------------------------------
 
     def form(self) -> Form:
@@ -508,10 +621,16 @@ class App:
             mask=self.mask_var.get() or None,
             dilate=dilate,
             overwrite=output != "" and Path(output) == self.confirmed_output,
+            frames=self.frames,
+            quality=self.quality_var.get(),
         )
 
     def start(self, *, preview: bool = False) -> bool:
-        """Start a run (or a mask preview) in the background; False if it could not start."""
+        """Start a run (or a mask preview) in the background; False if it could not start.
+
+        If an earlier run into the same output was interrupted (cancelled, or
+        the program stopped), it first asks whether to resume it or start over.
+        """
         if self.job is not None and self.job.is_alive():
             return False
         try:
@@ -526,18 +645,34 @@ class App:
                 return False
             kwargs["overwrite"] = True
             self.confirmed_output = output
+        resuming = False
+        interrupted = find_interrupted(kwargs)
+        if interrupted is not None:
+            total = self.reader.frame_count if self.reader is not None else None
+            question = resume_question(interrupted, output, total)
+            if interrupted.same_settings:
+                answer = self.ask_yes_no_cancel(question)
+                if answer is None:
+                    return False
+                resuming = kwargs["resume"] = answer
+            elif not self.ask_yes_no(question):
+                return False
         self.job_is_preview = preview
         self.warnings = []
         self.job = Job(kwargs).start()
         self._set_running(True)
         self.progress.configure(value=0, maximum=1)
-        verb = "Writing the mask preview" if preview else "Removing"
+        verb = "Writing the mask preview" if preview else "Resuming" if resuming else "Removing"
         self.status_var.set(f"{verb}: reading {Path(kwargs['input']).name}…")
         self.root.after(POLL_MS, self._poll)
         return True
 
     def cancel(self) -> None:
-        """Stop the run at its next finished frame; it leaves no output behind."""
+        """Stop the run at its next finished frame.
+
+        It leaves no output; what it finished up to its last checkpoint is
+        kept, and starting the same run again offers to resume it.
+        """
         if self.job is not None and self.job.is_alive():
             self.job.cancel()
             self.status_var.set("Cancelling (at the next finished frame)…")
@@ -589,7 +724,12 @@ class App:
                 self.show_error(event.message)
         elif event.kind == "cancelled":
             self.progress.configure(value=0)
-            self.status_var.set("Cancelled; nothing was written.")
+            if event.done and not self.job_is_preview:
+                self.status_var.set(
+                    f"Cancelled; {event.done} finished frames are kept: Remove again to resume."
+                )
+            else:
+                self.status_var.set("Cancelled; nothing was written.")
         elif event.kind == "done":
             self._finished(event)
 
@@ -609,9 +749,12 @@ class App:
                     self.show_error(str(error))
 
     def close(self) -> None:
-        """Close the window; a run in progress is cancelled first, so it leaves no files."""
+        """Close the window; a run in progress is cancelled first (keeping it to resume)."""
         if self.job is not None and self.job.is_alive():
-            if not self.ask_yes_no("A run is in progress. Cancel it and quit?"):
+            question = "A run is in progress. Cancel it and quit?"
+            if not self.job_is_preview:
+                question += "\n\nWhat it has finished is kept, so that Remove can resume it."
+            if not self.ask_yes_no(question):
                 return
             self.closing = True
             self.job.cancel()
@@ -620,7 +763,7 @@ class App:
         self._destroy()
 
     def _destroy(self) -> None:
-        for pending in (self._frame_poll, self._slider_job):
+        for pending in (self._frame_poll, self._slider_job, self._resize_job):
             if pending is not None:
                 self.root.after_cancel(pending)
         if self.loader is not None:
@@ -640,6 +783,11 @@ class App:
     def ask_yes_no(self, question: str) -> bool:
         """Ask before replacing a file, quitting mid-run, or opening the preview."""
         return bool(messagebox.askyesno("vidfill", question, parent=self.root))
+
+    def ask_yes_no_cancel(self, question: str) -> bool | None:
+        """Ask whether to resume an interrupted run: True, False, or None to do nothing."""
+        answer = messagebox.askyesnocancel("vidfill", question, parent=self.root)
+        return None if answer is None else bool(answer)
 
 
 def launch(input: str | Path | None = None) -> None:

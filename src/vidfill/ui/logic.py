@@ -1,11 +1,12 @@
 """What the GUI decides, kept free of widgets so it is tested without a display.
 
 Four parts: the geometry between the scaled preview and frame pixels, reading
-one frame for display, turning the form into the keyword arguments of
-:func:`vidfill.api.remove`, and a :class:`Job` that runs ``remove`` in a worker
-thread so the window stays responsive, reports progress through a queue (Tk
-widgets may only be touched from the main thread, which polls the queue) and
-can be cancelled.
+one frame for display, turning the form (regions, frame range, output quality)
+into the keyword arguments of :func:`vidfill.api.remove` and finding an
+interrupted run it could resume, and a :class:`Job` that runs ``remove`` in a
+worker thread so the window stays responsive, reports progress through a queue
+(Tk widgets may only be touched from the main thread, which polls the queue)
+and can be cancelled, keeping what is finished for a resume.
 """
 
 from __future__ import annotations
@@ -30,9 +31,16 @@ from numpy.typing import NDArray
 
 from vidfill import api
 from vidfill.engines import DEFAULT_ENGINE, available_engines
-from vidfill.errors import DisplayError, EngineError, InputError, MaskError, VidfillError
+from vidfill.errors import (
+    DisplayError,
+    EngineError,
+    InputError,
+    MaskError,
+    OutputError,
+    VidfillError,
+)
 from vidfill.io.read import iter_frames, probe
-from vidfill.io.resumable import work_folder
+from vidfill.io.resumable import finished_frames, work_folder
 from vidfill.io.write import VIDEO_SUFFIXES
 from vidfill.masks.sources import Box
 from vidfill.types import VideoInfo
@@ -289,6 +297,84 @@ class Region:
         return f"every frame  {x},{y} {w}x{h}"
 
 
+@dataclass(frozen=True)
+class FrameRange:
+    """The frames to work on, as the user marked them: ``first`` to ``last``, both included.
+
+    None is the clip's own first or last frame. Frames outside the range pass
+    through untouched (``remove``'s ``start``/``end``, whose ``end`` is the
+    frame to stop *before*: "End here" on frame 40 includes frame 40).
+    """
+
+    first: int | None = None
+    last: int | None = None
+
+    def starting_at(self, index: int) -> FrameRange:
+        """The range starting at frame ``index``; an end before it is dropped."""
+        last = self.last if self.last is not None and self.last >= index else None
+        return FrameRange(index, last)
+
+    def ending_at(self, index: int) -> FrameRange:
+        """The range ending at frame ``index`` (included); a start after it is dropped."""
+        first = self.first if self.first is not None and self.first <= index else None
+        return FrameRange(first, index)
+
+    @property
+    def whole(self) -> bool:
+        """True when no start or end is set."""
+        return self.first is None and self.last is None
+
+    def describe(self, frame_count: int | None = None) -> str:
+        """One line for the window: ``"Frames 10–40 (31 of 120)"`` or ``"All frames"``."""
+        if self.whole:
+            return "All frames"
+        first = self.first if self.first is not None else 0
+        if self.last is not None:
+            last = str(self.last)
+        elif frame_count is not None:
+            last = str(frame_count - 1)
+        else:
+            last = "the end"
+        text = f"Frames {first}–{last}"
+        if frame_count is not None:
+            count = (self.last if self.last is not None else frame_count - 1) - first + 1
+            text += f" ({count} of {frame_count})"
+        return text
+
+    def remove_arguments(self) -> dict[str, int | None]:
+        """``start`` and ``end`` for :func:`vidfill.api.remove` (``end`` is exclusive there).
+
+        Raises
+        ------
+        MaskError
+            If the range ends before it starts.
+        """
+        if self.first is not None and self.last is not None and self.last < self.first:
+            raise MaskError(
+                f"the frame range ends (frame {self.last}) before it starts (frame {self.first})"
+            )
+        return {"start": self.first, "end": None if self.last is None else self.last + 1}
+
+
+#: Output quality choices for a video output: label -> ``remove`` arguments. A frame
+#: folder is written as lossless PNG whatever is chosen.
+QUALITIES: dict[str, dict[str, Any]] = {
+    "standard (crf 18)": {"crf": 18, "lossless": False},
+    "high (crf 12)": {"crf": 12, "lossless": False},
+    # crf stays at its default: remove ignores it when lossless, and it is part of the
+    # run's fingerprint, so keeping it fixed changes nothing a resume compares.
+    "lossless": {"crf": 18, "lossless": True},
+}
+
+#: The quality offered first: remove()'s own default.
+DEFAULT_QUALITY = next(iter(QUALITIES))
+
+
+def is_video_output(output: str | Path) -> bool:
+    """Whether ``remove`` writes ``output`` as a video (by suffix) rather than a frame folder."""
+    return Path(output).suffix.lower() in VIDEO_SUFFIXES
+
+
 @dataclass
 class Form:
     """What the user chose in the window, before it is checked."""
@@ -300,6 +386,8 @@ class Form:
     mask: str | Path | None = None
     dilate: int = api.DEFAULT_DILATE
     overwrite: bool = False
+    frames: FrameRange = field(default_factory=FrameRange)
+    quality: str = DEFAULT_QUALITY
 
 
 def default_output(input: str | Path) -> Path:
@@ -328,7 +416,9 @@ def build_remove_kwargs(form: Form, *, preview: bool = False) -> dict[str, Any]:
     reports it the same way, as a :class:`VidfillError`.
 
     A preview goes to :func:`preview_output` and replaces an earlier preview;
-    the real output is replaced only when ``form.overwrite`` says so.
+    the real output is replaced only when ``form.overwrite`` says so. The
+    quality applies to a video output only: a frame folder and the (throwaway)
+    preview get ``remove``'s defaults.
 
     Raises
     ------
@@ -346,9 +436,11 @@ def build_remove_kwargs(form: Form, *, preview: bool = False) -> dict[str, Any]:
         )
     if form.dilate < 0:
         raise MaskError(f"mask growth must be 0 or more pixels, not {form.dilate}")
+    if form.quality not in QUALITIES:
+        raise OutputError(f"unknown quality {form.quality!r}; choose one of {', '.join(QUALITIES)}")
     given = str(form.output).strip() if form.output is not None else ""
     output = Path(given) if given else default_output(input_path)
-    return {
+    kwargs: dict[str, Any] = {
         "input": input_path,
         "output": preview_output(output) if preview else output,
         "method": form.method,
@@ -356,9 +448,64 @@ def build_remove_kwargs(form: Form, *, preview: bool = False) -> dict[str, Any]:
         "track_boxes": [(region.box, region.frame) for region in form.regions if region.track],
         "mask": Path(form.mask) if form.mask is not None else None,
         "dilate": form.dilate,
+        **form.frames.remove_arguments(),
         "preview": preview,
         "overwrite": True if preview else form.overwrite,
     }
+    if not preview and is_video_output(output):
+        kwargs.update(QUALITIES[form.quality])
+    return kwargs
+
+
+# --- Resuming an interrupted run -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    """An interrupted run found at the output of a form about to start.
+
+    ``finished`` frames of it are final. ``same_settings`` True: the form's
+    run can continue it (``remove(resume=True)``). False: it was started with
+    other settings, another mask, or before the input changed; the form's
+    run would discard it.
+    """
+
+    finished: int
+    same_settings: bool
+
+
+def find_interrupted(kwargs: Mapping[str, Any]) -> Interrupted | None:
+    """The interrupted run a ``remove(**kwargs)`` would resume or discard; None if none.
+
+    A run that stopped before its first checkpoint (a video's first segment
+    closes after about 250 frames) left nothing to keep, and counts as none.
+    """
+    if kwargs.get("preview") or not work_folder(Path(kwargs["output"])).is_dir():
+        return None
+    try:
+        same = api.resumable_frames(**kwargs)
+    except VidfillError:
+        # The input cannot be read: remove() will say so; there is nothing to offer.
+        return None
+    if same:
+        return Interrupted(same, same_settings=True)
+    other = finished_frames(Path(kwargs["output"]), None)
+    return Interrupted(other, same_settings=False) if other else None
+
+
+def resume_question(interrupted: Interrupted, output: str | Path, total: int | None) -> str:
+    """What to ask the user about an interrupted run before starting (see :class:`Interrupted`)."""
+    done = f"{interrupted.finished} of {total}" if total else str(interrupted.finished)
+    if interrupted.same_settings:
+        return (
+            f"A run into {output} was interrupted with {done} frames finished.\n\n"
+            "Yes: resume from there.\nNo: start over (the finished frames are discarded)."
+        )
+    return (
+        f"A run into {output} was interrupted with {done} frames finished, but with other "
+        "settings, another mask, or before the input changed, so these settings cannot "
+        "resume it.\n\nStart over and discard it?"
+    )
 
 
 # --- The background job --------------------------------------------------------------------
@@ -379,7 +526,8 @@ class JobEvent:
     ``fps``; ``tracking`` (the pass that tracks marked objects through the
     whole clip before filling starts) carries ``done`` and ``total``;
     ``warning`` and ``error`` carry ``message``; ``done`` carries ``path``
-    and ``seconds``. ``done``, ``error`` and ``cancelled`` are last.
+    and ``seconds``; ``cancelled`` carries ``done``, the frames kept for a
+    resume (0: nothing was kept). ``done``, ``error`` and ``cancelled`` are last.
     """
 
     kind: EventKind
@@ -413,8 +561,10 @@ class Job:
     Cancelling raises :class:`JobCancelled` from ``remove``'s ``on_frame``
     (or, while objects are tracked, ``on_track``) callback at the next frame;
     ``remove`` then drops its temporary output, so a cancelled run leaves
-    nothing at the output path. It keeps a work folder for ``vidfill remove
-    --resume``; the GUI does not resume, so the job deletes that too.
+    nothing at the output path. What it finished up to its last checkpoint
+    stays in the run's work folder, so that starting the same run again can
+    resume (:func:`find_interrupted`); the ``cancelled`` event says how many
+    frames were kept. A work folder with nothing to resume is deleted.
 
     Parameters
     ----------
@@ -433,6 +583,9 @@ class Job:
         self._thread = threading.Thread(target=self._run, name="vidfill-gui-job", daemon=True)
         self._began = 0.0
         self._total = 0
+        self._first: int | None = None
+        # Whether remove() was called: only then may a cancel touch the work folder.
+        self._entered = False
 
     def start(self) -> Job:
         """Start the worker thread; returns self."""
@@ -473,8 +626,11 @@ class Job:
         self.events.put(JobEvent("start", total=info.frame_count))
 
     def _on_frame(self, done: int) -> None:
+        if self._first is None:
+            # A resumed run starts counting after the frames it kept: they took no time now.
+            self._first = done - 1
         elapsed = time.monotonic() - self._began
-        fps = done / elapsed if elapsed > 0 else 0.0
+        fps = (done - self._first) / elapsed if elapsed > 0 else 0.0
         self.events.put(JobEvent("progress", done=done, total=self._total, fps=fps))
         self._check_cancel()
 
@@ -492,6 +648,7 @@ class Job:
         began = time.monotonic()
         try:
             self._check_cancel()
+            self._entered = True
             path = api.remove(
                 **self.kwargs,
                 on_start=self._on_start,
@@ -499,8 +656,7 @@ class Job:
                 on_track=self._on_track,
             )
         except JobCancelled:
-            self._clean_after_cancel()
-            self.events.put(JobEvent("cancelled"))
+            self.events.put(JobEvent("cancelled", done=self._keep_after_cancel()))
         except VidfillError as error:
             self.events.put(JobEvent("error", message=str(error)))
         except Exception as error:
@@ -513,13 +669,20 @@ class Job:
         finally:
             log.removeHandler(handler)
 
-    def _clean_after_cancel(self) -> None:
+    def _keep_after_cancel(self) -> int:
+        """Frames a resume of this run can keep; deletes the work folder if there are none."""
         output = self.kwargs.get("output")
-        if output is None:
-            return
-        # remove() keeps an interrupted run's work folder for --resume; the GUI offers
-        # no resume, so its frames or segments would only be clutter.
-        shutil.rmtree(work_folder(Path(output)), ignore_errors=True)
+        if output is None or self.kwargs.get("preview") or not self._entered:
+            return 0
+        try:
+            kept = api.resumable_frames(**self.kwargs)
+        except VidfillError:
+            kept = 0
+        if not kept:
+            # Stopped before the first checkpoint: an open segment or unconfirmed frames
+            # would only be clutter beside the output.
+            shutil.rmtree(work_folder(Path(output)), ignore_errors=True)
+        return kept
 
 
 # --- Environment ---------------------------------------------------------------------------
