@@ -297,7 +297,8 @@ class PatchEngine:
         Largest global shift (pixels, against the window's first frame) for
         which the shot is treated as still: one plate, copied without
         resampling. Above it (a hand-held jitter of a pixel or two included)
-        the mosaic follows the camera with sub-pixel homographies; whole-pixel
+        the mosaic follows the camera with sub-pixel motion (a translation up
+        to ``drift_threshold``, homographies beyond); whole-pixel
         shifts left the fill up to half a pixel off the background in every
         frame, which measured as flicker (devil-sample, rollerblade).
     drift_threshold : float
