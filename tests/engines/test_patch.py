@@ -203,3 +203,22 @@ def test_drifting_shot_fill_follows_the_camera_not_the_stream() -> None:
         back = cv2.warpAffine(out[t], np.float32([[1, 0, -dx], [0, 1, -dy]]), size)
         error = np.abs(back.astype(float) - out[0])[land].mean()
         assert error < 1.5, (t, error)
+
+
+def test_drifting_shot_fill_carries_over_the_window_boundary() -> None:
+    frames, drift = _drifting_shot()
+    holes = _box(len(frames), frames.shape[1:3], 28, 56, 40, 80)
+    blank = frames.copy()
+    blank[holes] = 0
+    first = PatchEngine(seed=1).fill_window(blank[:6], holes[:6])
+    # Next window: the last two finished frames lead with empty holes.
+    frames2 = np.concatenate([first[4:6], blank[6:]])
+    holes2 = holes[4:].copy()
+    holes2[:2] = False
+    out = PatchEngine(seed=7).fill_window(frames2, holes2)
+    # Frame 6 shows frame 5's fill moved by the camera's drift, not a new one.
+    dx, dy = drift[6] - drift[5]
+    back = cv2.warpAffine(out[2], np.float32([[1, 0, -dx], [0, 1, -dy]]), frames.shape[2:0:-1])
+    inner = np.zeros(holes.shape[1:], bool)
+    inner[30:38, 42:78] = True
+    assert np.abs(back.astype(float) - first[5])[inner].mean() < 1.5
