@@ -222,3 +222,33 @@ def test_drifting_shot_fill_carries_over_the_window_boundary() -> None:
     inner = np.zeros(holes.shape[1:], bool)
     inner[30:38, 42:78] = True
     assert np.abs(back.astype(float) - first[5])[inner].mean() < 1.5
+
+
+def test_still_camera_with_most_of_the_frame_moving_keeps_the_fill_still() -> None:
+    # A still camera, the hole on the still part (left), and on the right
+    # 60% of the frame scenery sliding 0.2 px a frame (a car's window): the
+    # median of the flow follows the scenery, the band around the hole does not.
+    rng = np.random.default_rng(9)
+    height, width, count = 96, 128, 12
+    still = cv2.GaussianBlur(rng.integers(0, 256, (height, width, 3), np.uint8), (9, 9), 2.0)
+    scenery = cv2.GaussianBlur(rng.integers(0, 256, (height, width, 3), np.uint8), (9, 9), 2.0)
+    frames = []
+    for t in range(count):
+        frame = still.copy()
+        slid = cv2.warpAffine(
+            scenery,
+            np.float32([[1, 0, 0.2 * t], [0, 1, 0]]),
+            (width, height),
+            flags=cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REFLECT,
+        )
+        frame[:, 52:] = slid[:, 52:]
+        frames.append(frame)
+    frames = np.stack(frames)
+    holes = _box(count, (height, width), 30, 60, 8, 36)
+    assert 0.5 < np.abs(camera_shifts(frames, holes, chained=True)).max() <= 3.0
+    blank = frames.copy()
+    blank[holes] = 0
+    out = PatchEngine().fill_window(blank, holes).astype(float)
+    for t in range(1, count):
+        assert np.abs(out[t] - out[0])[holes[t]].mean() < 1.0, t

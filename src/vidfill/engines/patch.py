@@ -243,6 +243,36 @@ def _median(values: NDArray[np.float32]) -> NDArray[np.uint8]:
     return np.clip(np.rint(np.nanmedian(values, axis=0)), 0, 255).astype(np.uint8)
 
 
+def _band_error(
+    frames: NDArray[np.uint8], holes: NDArray[np.bool_], to_first: list[NDArray]
+) -> float:
+    """How well ``to_first`` aligns the frames with frame 0 around the holes.
+
+    The median absolute grey difference between frame 0 and every other
+    frame moved onto it, over the band around the holes that both show (the
+    band :func:`_register` fits), averaged over the frames.
+    """
+    count, height, width = holes.shape
+    ring = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+    union = holes.any(axis=0).astype(np.uint8)
+    depth = float(cv2.distanceTransform(union, cv2.DIST_L2, 3).max())
+    band = cv2.distanceTransform(1 - union, cv2.DIST_L2, 3) <= _BAND * depth + 16.0
+    band &= ~cv2.dilate(holes[0].astype(np.uint8), ring).astype(bool)
+    first = cv2.cvtColor(frames[0], cv2.COLOR_RGB2GRAY).astype(np.float32)
+    errors = []
+    for t in range(1, count):
+        grey = cv2.cvtColor(frames[t], cv2.COLOR_RGB2GRAY).astype(np.float32)
+        moved = cv2.warpPerspective(grey, to_first[t], (width, height), flags=cv2.INTER_LINEAR)
+        shown = ~cv2.dilate(holes[t].astype(np.uint8), ring).astype(bool)
+        shown = cv2.warpPerspective(
+            shown.astype(np.uint8), to_first[t], (width, height), flags=cv2.INTER_NEAREST
+        ).astype(bool)
+        use = band & shown
+        if use.any():
+            errors.append(float(np.median(np.abs(moved - first)[use])))
+    return float(np.mean(errors)) if errors else np.inf
+
+
 def _register(frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> list[NDArray] | None:
     """Homographies taking every frame's pixel coordinates to frame 0's.
 
@@ -392,6 +422,14 @@ class PatchEngine:
             precise = camera_shifts(frames, holes, precise=True)
             shifts = _pick_shifts(frames, holes, precise, chained, whole=False)
             to_first = [np.float64([[1, 0, -dx], [0, 1, -dy], [0, 0, 1]]) for dx, dy in shifts]
+            # Unless most of the frame moves on its own (carphone: a car
+            # window's scenery and the passenger pull the median), where the
+            # homographies fitted around the hole align it better.
+            chain = _register(frames, holes) if self.mosaic else None
+            if chain is not None and _band_error(frames, holes, chain) < _band_error(
+                frames, holes, to_first
+            ):
+                to_first = chain
             done = self._fill_mosaic(frames, holes, to_first, out)
             if done is not None:
                 return done
