@@ -367,6 +367,12 @@ class PatchEngine:
         ``benchmarks/patch_quality.py`` at fill_patch's default guide: cubic
         against linear, texture ratio 0.68 vs 0.64, flicker ratio 0.69 vs
         0.61, PSNR -0.08 dB; lanczos about the same as cubic).
+    frame_em_iters : int or None
+        EM iterations a level for the frames synthesised one by one (a
+        crossing object, or no mosaic); None: those of ``fill_options``. The
+        plate is synthesised once a window and keeps ``fill_options``'.
+        Fewer iterations from the plate's warm start keep each frame closer
+        to it (see the figures in DEVELOPERS.md).
     fill_options : dict, optional
         Keyword arguments for every :func:`vidfill.fill.patch.fill_patch` call
         (benchmarks compare variants with it); ``guide_weight`` defaults to
@@ -386,6 +392,7 @@ class PatchEngine:
         mosaic: bool = True,
         local_span: int = 5,
         interpolation: str = "cubic",
+        frame_em_iters: int | None = 3,
         fill_options: dict[str, Any] | None = None,
     ) -> None:
         self.patch_size = int(patch_size)
@@ -398,6 +405,7 @@ class PatchEngine:
         if interpolation not in _INTERPOLATION:
             raise ValueError(f"interpolation must be one of {sorted(_INTERPOLATION)}")
         self.interpolation = interpolation
+        self.frame_em_iters = None if frame_em_iters is None else int(frame_em_iters)
         self.fill_options = {"guide_weight": _GUIDE_WEIGHT, **(fill_options or {})}
 
     def fill_window(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> NDArray[np.uint8]:
@@ -466,6 +474,9 @@ class PatchEngine:
         init: NDArray[np.uint8] | None,
     ) -> NDArray[np.uint8]:
         """Frame ``t`` synthesised from itself and its neighbours, warm-started from ``init``."""
+        options = dict(self.fill_options)
+        if self.frame_em_iters is not None:
+            options["em_iters"] = self.frame_em_iters
         return fill_patch(
             frames[t],
             holes[t],
@@ -473,7 +484,7 @@ class PatchEngine:
             seed=self.seed,
             init=init,
             sources=self._neighbours(frames, holes, t),
-            **self.fill_options,
+            **options,
         )
 
     def _fill_static(self, frames, holes, shifts, out):
