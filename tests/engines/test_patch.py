@@ -150,3 +150,105 @@ def test_moving_camera_fill_carries_over_the_window_boundary() -> None:
     now = first[5].astype(int)[holes[5]]
     later = np.roll(out[2], 5, axis=1)[holes[5]]
     assert np.abs(now - later).mean() < 3.0
+
+
+def _drifting_shot(count: int = 12, seed: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """A still scene filmed by a slowly drifting camera, with a stream flowing across it.
+
+    Returns the frames and, per frame, the camera's drift ``(dx, dy)``: what is
+    at ``p`` in frame 0 is at ``p + drift[t]`` in frame t. The stream (rows
+    40-64) flows 2 px a frame on top of that, as a river does under a box.
+    """
+    rng = np.random.default_rng(seed)
+    height, width = 96, 128
+
+    def texture(h: int, w: int) -> np.ndarray:
+        noise = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        return cv2.GaussianBlur(noise, (9, 9), 2.0)
+
+    land = texture(height + 16, width + 16)
+    water = texture(height + 16, width + 16 + 2 * count)
+    frames, drift = [], []
+    for t in range(count):
+        dx, dy = 0.15 * t, -0.1 * t
+        scene = land.copy()
+        start = 2 * (count - t)
+        scene[48:72] = water[48:72, start : start + width + 16]
+        move = np.float32([[1, 0, dx - 8], [0, 1, dy - 8]])
+        frames.append(
+            cv2.warpAffine(
+                scene, move, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT
+            )
+        )
+        drift.append((dx, dy))
+    return np.stack(frames), np.array(drift)
+
+
+def test_drifting_shot_fill_follows_the_camera_not_the_stream() -> None:
+    frames, drift = _drifting_shot()
+    holes = _box(len(frames), frames.shape[1:3], 28, 56, 40, 80)
+    blank = frames.copy()
+    blank[holes] = 0
+    out = PatchEngine().fill_window(blank, holes)
+    np.testing.assert_array_equal(out[~holes], frames[~holes])
+    # The part of the hole over land, away from the hole's edge: moved back
+    # by the camera's drift, every frame's fill is frame 0's. Homographies
+    # chained over the band around the hole followed the stream there and
+    # drifted by 3 grey levels a pixel by the last frame.
+    land = np.zeros(holes.shape[1:], bool)
+    land[30:38, 42:78] = True
+    size = frames.shape[2:0:-1]
+    for t in range(1, len(out)):
+        dx, dy = drift[t]
+        back = cv2.warpAffine(out[t], np.float32([[1, 0, -dx], [0, 1, -dy]]), size)
+        error = np.abs(back.astype(float) - out[0])[land].mean()
+        assert error < 1.5, (t, error)
+
+
+def test_drifting_shot_fill_carries_over_the_window_boundary() -> None:
+    frames, drift = _drifting_shot()
+    holes = _box(len(frames), frames.shape[1:3], 28, 56, 40, 80)
+    blank = frames.copy()
+    blank[holes] = 0
+    first = PatchEngine(seed=1).fill_window(blank[:6], holes[:6])
+    # Next window: the last two finished frames lead with empty holes.
+    frames2 = np.concatenate([first[4:6], blank[6:]])
+    holes2 = holes[4:].copy()
+    holes2[:2] = False
+    out = PatchEngine(seed=7).fill_window(frames2, holes2)
+    # Frame 6 shows frame 5's fill moved by the camera's drift, not a new one.
+    dx, dy = drift[6] - drift[5]
+    back = cv2.warpAffine(out[2], np.float32([[1, 0, -dx], [0, 1, -dy]]), frames.shape[2:0:-1])
+    inner = np.zeros(holes.shape[1:], bool)
+    inner[30:38, 42:78] = True
+    assert np.abs(back.astype(float) - first[5])[inner].mean() < 1.5
+
+
+def test_still_camera_with_most_of_the_frame_moving_keeps_the_fill_still() -> None:
+    # A still camera, the hole on the still part (left), and on the right
+    # 60% of the frame scenery sliding 0.2 px a frame (a car's window): the
+    # median of the flow follows the scenery, the band around the hole does not.
+    rng = np.random.default_rng(9)
+    height, width, count = 96, 128, 12
+    still = cv2.GaussianBlur(rng.integers(0, 256, (height, width, 3), np.uint8), (9, 9), 2.0)
+    scenery = cv2.GaussianBlur(rng.integers(0, 256, (height, width, 3), np.uint8), (9, 9), 2.0)
+    frames = []
+    for t in range(count):
+        frame = still.copy()
+        slid = cv2.warpAffine(
+            scenery,
+            np.float32([[1, 0, 0.2 * t], [0, 1, 0]]),
+            (width, height),
+            flags=cv2.INTER_CUBIC,
+            borderMode=cv2.BORDER_REFLECT,
+        )
+        frame[:, 52:] = slid[:, 52:]
+        frames.append(frame)
+    frames = np.stack(frames)
+    holes = _box(count, (height, width), 30, 60, 8, 36)
+    assert 0.5 < np.abs(camera_shifts(frames, holes, chained=True)).max() <= 3.0
+    blank = frames.copy()
+    blank[holes] = 0
+    out = PatchEngine().fill_window(blank, holes).astype(float)
+    for t in range(1, count):
+        assert np.abs(out[t] - out[0])[holes[t]].mean() < 1.0, t
