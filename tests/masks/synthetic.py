@@ -76,3 +76,27 @@ def occluded_clip(
         frames.append(frame)
         boxes.append((float(x), float(y), 30.0, 30.0))
     return frames, boxes
+
+
+def faint_object_clip(
+    count: int = 30, pan: int = 5, contrast: float = 0.35, seed: int = 0
+) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
+    """A 24x24 patch drifting right (1 px a frame) while the camera pans left (``pan``
+    px a frame) over a strongly textured background; from frame 4 the patch's texture
+    fades to ``contrast`` of its own, so few of the corners in a loose box around it
+    are on it (a small, blurred rider in DAVIS bmx-trees).
+
+    Returns the frames (120x200) and the true box of the object on each frame.
+    """
+    height, width = 120, 200
+    background = texture(height, width + pan * count + 8, seed=1 + 10 * seed, blur=1.0)
+    patch = texture(24, 24, seed=2 + 10 * seed, blur=1.0).astype(np.float32)
+    frames, boxes = [], []
+    for t in range(count):
+        frame = np.ascontiguousarray(background[:, pan * t : pan * t + width]).copy()
+        faded = 1.0 if t < 4 else contrast
+        x, y = 70 + t, 48
+        frame[y : y + 24, x : x + 24] = np.clip(128 + faded * (patch - 128), 0, 255)
+        frames.append(frame)
+        boxes.append((float(x), float(y), 24.0, 24.0))
+    return frames, boxes

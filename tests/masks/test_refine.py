@@ -8,6 +8,7 @@ import pytest
 
 from tests.masks.synthetic import texture
 from vidfill.masks.refine import (
+    join_moving,
     refine_mask,
     refine_masks,
     relative_motion,
@@ -83,6 +84,42 @@ def test_model_refinement_drops_pixels_moving_with_the_camera() -> None:
     assert mask[60, 100] and not mask[60, 60]
     # Without the motion cue the colour alone keeps the whole disk.
     assert refine_mask(frame, box, support=support, method="model")[60, 60]
+
+
+def test_join_moving_adds_touching_movers_within_reach_only() -> None:
+    found = np.zeros((100, 200), bool)
+    found[40:60, 40:60] = True
+    motion = np.zeros((100, 200), np.float32)
+    motion[35:65, 40:90] = 4.0  # the object, reaching out of what was found
+    motion[35:65, 120:150] = 4.0  # another mover, not touching it
+    motion[70:80, 45:55] = 1.0  # slower than half the object's motion
+    joined = join_moving(found, motion, own=4.0, region=(0, 0, 200, 100))
+    assert joined[35:65, 40:90].all()
+    assert not joined[35:65, 120:150].any()
+    assert not joined[70:80].any()
+    assert joined[found].all()
+    # Nothing joins beyond the region, even what touches.
+    clipped = join_moving(found, motion, own=4.0, region=(0, 0, 75, 100))
+    assert clipped[50, 70] and not clipped[50, 80]
+
+
+def test_model_refinement_joins_parts_coloured_like_the_background_that_move() -> None:
+    # A red disk with an arm painted in the background's texture: colour alone
+    # cannot tell the arm from the background, its motion can.
+    frame, disk = disk_scene()
+    arm = np.zeros_like(disk)
+    arm[55:65, 100:125] = True  # reaches out of the box's right edge (x = 110)
+    box = (50, 30, 61, 61)
+    motion = np.zeros(disk.shape, np.float32)
+    motion[disk | arm] = 3.0
+    support = np.zeros_like(disk)
+    cv2.circle(support.view(np.uint8), (80, 60), 15, 1, -1)
+    mask = refine_mask(frame, box, support=support, method="model", motion=motion)
+    assert mask[arm].mean() > 0.95
+    assert (mask & disk).sum() / disk.sum() > 0.95
+    assert not mask[20:30].any() and not mask[:, 130:].any()
+    # The still background inside the box stays out.
+    assert not mask[35, 55]
 
 
 def test_relative_motion_is_zero_on_the_background_and_large_on_a_mover() -> None:
