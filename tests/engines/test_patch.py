@@ -133,6 +133,20 @@ def test_moving_camera_synthesised_fill_moves_with_the_camera() -> None:
         assert np.abs(now - later).mean() < 3.0
 
 
+def _two_windows(blank: np.ndarray, holes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frames 0-5 as one window, then frames 6 on as the next, led by finished frames 4 and 5.
+
+    The engines differ in seed, so a fill that is synthesised again (rather than carried)
+    comes out different. Returns the first window's result and the second's (its frame 2
+    is frame 6).
+    """
+    first = PatchEngine(seed=1).fill_window(blank[:6], holes[:6])
+    frames2 = np.concatenate([first[4:6], blank[6:]])
+    holes2 = holes[4:].copy()
+    holes2[:2] = False  # finished frames lead with empty holes
+    return first, PatchEngine(seed=7).fill_window(frames2, holes2)
+
+
 def test_moving_camera_fill_carries_over_the_window_boundary() -> None:
     frames = _pan(10, 5)
     holes = np.zeros(frames.shape[:3], bool)
@@ -140,12 +154,8 @@ def test_moving_camera_fill_carries_over_the_window_boundary() -> None:
         holes[t, 20:44, 60 - 5 * t : 80 - 5 * t] = True  # never shown by any frame
     blank = frames.copy()
     blank[holes] = 0
-    first = PatchEngine(seed=1).fill_window(blank[:6], holes[:6])
-    # Next window: the last two finished frames lead with empty holes.
-    frames2 = np.concatenate([first[4:6], blank[6:]])
-    holes2 = holes[4:].copy()
-    holes2[:2] = False
-    out = PatchEngine(seed=7).fill_window(frames2, holes2).astype(int)
+    first, out = _two_windows(blank, holes)
+    out = out.astype(int)
     # Frame 6 shows frame 5's invented fill, moved with the camera, not a new one.
     now = first[5].astype(int)[holes[5]]
     later = np.roll(out[2], 5, axis=1)[holes[5]]
@@ -210,12 +220,7 @@ def test_drifting_shot_fill_carries_over_the_window_boundary() -> None:
     holes = _box(len(frames), frames.shape[1:3], 28, 56, 40, 80)
     blank = frames.copy()
     blank[holes] = 0
-    first = PatchEngine(seed=1).fill_window(blank[:6], holes[:6])
-    # Next window: the last two finished frames lead with empty holes.
-    frames2 = np.concatenate([first[4:6], blank[6:]])
-    holes2 = holes[4:].copy()
-    holes2[:2] = False
-    out = PatchEngine(seed=7).fill_window(frames2, holes2)
+    first, out = _two_windows(blank, holes)
     # Frame 6 shows frame 5's fill moved by the camera's drift, not a new one.
     dx, dy = drift[6] - drift[5]
     back = cv2.warpAffine(out[2], np.float32([[1, 0, -dx], [0, 1, -dy]]), frames.shape[2:0:-1])

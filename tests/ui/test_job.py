@@ -112,12 +112,15 @@ def test_a_video_cancelled_before_its_first_segment_leaves_nothing(
     assert sorted(os.listdir(tmp_path)) == ["clip"]
 
 
+def _box_to_folder(clip: Path, output: Path) -> Form:
+    """A quick run: one box removed by the per-frame method, PNG frames out."""
+    return Form(input=clip, output=output, method="frame", regions=[Region((2, 2, 8, 8))])
+
+
 def test_a_cancelled_run_keeps_its_finished_frames_for_a_resume(
     tmp_path: Path, clip: Path
 ) -> None:
-    form = Form(
-        input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]
-    )
+    form = _box_to_folder(clip, tmp_path / "out")
     kwargs = build_remove_kwargs(form)
     events = cancel_after(kwargs, frames=3)
     kept = events[-1].done
@@ -145,9 +148,7 @@ def test_a_cancelled_run_keeps_its_finished_frames_for_a_resume(
 def test_a_job_cancelled_before_it_starts_leaves_an_interrupted_run_alone(
     tmp_path: Path, clip: Path
 ) -> None:
-    form = Form(
-        input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]
-    )
+    form = _box_to_folder(clip, tmp_path / "out")
     kwargs = build_remove_kwargs(form)
     kept = cancel_after(kwargs, frames=3)[-1].done
     # A run with other settings that never began must not discard it.
@@ -158,9 +159,7 @@ def test_a_job_cancelled_before_it_starts_leaves_an_interrupted_run_alone(
 
 
 def test_starting_over_discards_the_interrupted_run(tmp_path: Path, clip: Path) -> None:
-    form = Form(
-        input=clip, output=tmp_path / "out", method="frame", regions=[Region((2, 2, 8, 8))]
-    )
+    form = _box_to_folder(clip, tmp_path / "out")
     kwargs = build_remove_kwargs(form)
     assert cancel_after(kwargs, frames=3)[-1].done > 0
     events = run_to_end(Job(kwargs))  # resume not asked for
