@@ -23,6 +23,7 @@ sweep's state in place rather than copying it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,6 +194,9 @@ class SparseCandidates:
 #: A frame's candidates in either storage.
 CandidateSet = Candidates | SparseCandidates
 
+#: Judges a frame's fresh candidates in place (see :func:`sweep`).
+Judge = Callable[[int, Candidates], None]
+
 
 def flow_at(
     flow: NDArray[np.float32], x: NDArray[np.floating], y: NDArray[np.floating], scale: float
@@ -237,6 +241,7 @@ def sweep(
     direction: str,
     previous: list[CandidateSet] | None = None,
     sparse: bool = False,
+    judge: Judge | None = None,
 ) -> list[CandidateSet]:
     """One propagation sweep over a window.
 
@@ -261,6 +266,10 @@ def sweep(
     sparse : bool
         Store each frame's result as :class:`SparseCandidates` (the found
         pixels only) once the sweep has passed it.
+    judge : callable, optional
+        Called as ``judge(t, candidates)`` on each frame's candidates before
+        the next frame may inherit them; it drops (sets ``t`` to -1) those it
+        rejects, typically ``relaxed`` ones, so no chain continues from them.
 
     Returns
     -------
@@ -319,6 +328,8 @@ def sweep(
                 part = Candidates.empty(len(todo))
                 _step(ys[todo], xs[todo], step, sources, u, neighbour_map, part)
                 cand.assign(todo, part)
+        if judge is not None and len(ys):
+            judge(t, cand)
         neighbour_map.load(ys, xs, cand)
         results[t] = cand.sparse() if sparse else cand
     return results
@@ -374,42 +385,47 @@ def _step(
     # says nothing about whether the content is there. Such steps pass
     # unjudged and their chains are marked for a check against colours.
     relaxed = np.zeros(len(ys), bool)
-    if step.flow_filled is not None:
-        relaxed |= _grid_lookup(step.flow_filled, fx, fy, step.scale)
-    if step.check_filled is not None:
-        relaxed |= _grid_lookup(step.check_filled, qx, qy, step.scale)
-    relaxed &= ~valid
+    failed = np.flatnonzero(~valid)
+    if len(failed) and step.flow_filled is not None:
+        relaxed[failed] = _grid_lookup(step.flow_filled, fx[failed], fy[failed], step.scale)
+    if len(failed) and step.check_filled is not None:
+        relaxed[failed] |= _grid_lookup(step.check_filled, qx[failed], qy[failed], step.scale)
     ok = inside & (valid | relaxed)
     rx = np.clip(np.rint(qx), 0, width - 1).astype(np.intp)
     ry = np.clip(np.rint(qy), 0, height - 1).astype(np.intp)
-    direct = ok & sources[u, ry, rx]
+    # Flat indices: one gather per lookup instead of a 2-D fancy index.
+    landing = ry * width + rx
+    direct = ok & sources[u].ravel()[landing]
     cand.t[direct] = u
     cand.x[direct] = qx[direct]
     cand.y[direct] = qy[direct]
     cand.error[direct] = residual[direct]
     cand.distance[direct] = 1
     cand.relaxed[direct] = relaxed[direct]
-    inherit = ok & ~direct & (neighbour.t[ry, rx] >= 0)
-    if not inherit.any():
+    reach = np.flatnonzero(ok & ~direct)
+    at = landing[reach]
+    src_t = neighbour.t.ravel()[at]
+    has = src_t >= 0
+    if not has.any():
         return
-    iy, ix = ry[inherit], rx[inherit]
-    src_t = neighbour.t[iy, ix]
+    inherit, at, src_t = reach[has], at[has], src_t[has]
+    ix = rx[inherit]
+    iy = ry[inherit]
+    nx = neighbour.x.ravel()[at]
+    ny = neighbour.y.ravel()[at]
     # The landing point's sub-pixel offset carries over to the source
     # position, assuming the motion is locally a translation.
-    sx = neighbour.x[iy, ix] + (qx[inherit] - ix)
-    sy = neighbour.y[iy, ix] + (qy[inherit] - iy)
-    sx = np.clip(sx, 0, width - 1)
-    sy = np.clip(sy, 0, height - 1)
-    usable = sources[src_t, np.rint(sy).astype(np.intp), np.rint(sx).astype(np.intp)]
-    sx = np.where(usable, sx, neighbour.x[iy, ix])
-    sy = np.where(usable, sy, neighbour.y[iy, ix])
+    sx = np.clip(nx + (qx[inherit] - ix), 0, width - 1)
+    sy = np.clip(ny + (qy[inherit] - iy), 0, height - 1)
+    plane = height * width
+    spot = src_t.astype(np.intp) * plane + np.rint(sy).astype(np.intp) * width
+    usable = sources.ravel()[spot + np.rint(sx).astype(np.intp)]
     cand.t[inherit] = src_t
-    cand.x[inherit] = sx
-    cand.y[inherit] = sy
-    cand.error[inherit] = np.maximum(residual[inherit], neighbour.error[iy, ix])
-    cand.distance[inherit] = neighbour.distance[iy, ix] + 1
-    cand.relaxed[inherit] = relaxed[inherit] | neighbour.relaxed[iy, ix]
-
+    cand.x[inherit] = np.where(usable, sx, nx)
+    cand.y[inherit] = np.where(usable, sy, ny)
+    cand.error[inherit] = np.maximum(residual[inherit], neighbour.error.ravel()[at])
+    cand.distance[inherit] = neighbour.distance.ravel()[at] + 1
+    cand.relaxed[inherit] = relaxed[inherit] | neighbour.relaxed.ravel()[at]
 
 def propagate(
     sources: NDArray[np.bool_],
@@ -418,18 +434,37 @@ def propagate(
     previous: tuple[list[CandidateSet], list[CandidateSet]] | None = None,
     *,
     sparse: bool = False,
+    judges: tuple[Judge, Judge] | None = None,
 ) -> tuple[list[CandidateSet], list[CandidateSet]]:
     """Both sweeps: per frame, the nearest future and the nearest past candidate.
 
     See :func:`sweep` for the arguments; ``previous`` is an earlier
-    ``(future, past)`` result to extend (in place).
+    ``(future, past)`` result to extend (in place); ``judges`` the
+    ``judge`` of each sweep (future, past).
 
     Returns
     -------
     future, past : list of Candidates (SparseCandidates if ``sparse``)
     """
     old_future, old_past = previous if previous is not None else (None, None)
+    judge_future, judge_past = judges if judges is not None else (None, None)
     return (
-        sweep(sources, tracked, motion, direction="future", previous=old_future, sparse=sparse),
-        sweep(sources, tracked, motion, direction="past", previous=old_past, sparse=sparse),
+        sweep(
+            sources,
+            tracked,
+            motion,
+            direction="future",
+            previous=old_future,
+            sparse=sparse,
+            judge=judge_future,
+        ),
+        sweep(
+            sources,
+            tracked,
+            motion,
+            direction="past",
+            previous=old_past,
+            sparse=sparse,
+            judge=judge_past,
+        ),
     )
