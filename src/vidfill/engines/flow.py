@@ -222,9 +222,9 @@ class FlowEngine:
         visible part onto background too).
     chain_ring_error : float
         Largest mean colour error (grey levels) on that ring. Stricter
-        than ``ring_error``: 10 let motocross-jump's chains paste far
-        background over its rider (-0.37 dB); 6 and 5 gained as much on
-        bikes without that.
+        than ``ring_error``: at 10 motocross-jump's chains pasted far
+        background over its rider (-0.30 dB); 6 and 5 gained as much on
+        bikes without that (-0.02 and -0.01 dB there).
     blend_factor : int
         Coarse cell size (px) of the boundary-offset (Poisson) seam
         correction; 1 solves it at full resolution, 0 pastes colours as
