@@ -7,7 +7,9 @@ tracked pixel, it inherits that pixel's candidate shifted by the sub-pixel
 offset of the landing point (the chain of FGVC). Colours are sampled once,
 from the source frame, so content travels many frames without the blur of
 repeated resampling. Each step must pass the forward-backward test; a chain
-carries the largest residual met along it as its error.
+carries the largest residual met along it as its error. Where the flow was
+completed (see :class:`Motion`) a failing step passes, marked ``relaxed``,
+for a colour check after the sweep (:mod:`vidfill.propagate.verify`).
 
 Two sweeps give each pixel up to two candidates: the nearest source in the
 future and in the past. All work is vectorised over the tracked pixels of a
@@ -23,7 +25,6 @@ sweep's state in place rather than copying it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -194,10 +195,6 @@ class SparseCandidates:
 #: A frame's candidates in either storage.
 CandidateSet = Candidates | SparseCandidates
 
-#: Judges a frame's fresh candidates in place (see :func:`sweep`).
-Judge = Callable[[int, Candidates], None]
-
-
 def flow_at(
     flow: NDArray[np.float32], x: NDArray[np.floating], y: NDArray[np.floating], scale: float
 ) -> NDArray[np.float32]:
@@ -241,7 +238,6 @@ def sweep(
     direction: str,
     previous: list[CandidateSet] | None = None,
     sparse: bool = False,
-    judge: Judge | None = None,
 ) -> list[CandidateSet]:
     """One propagation sweep over a window.
 
@@ -266,10 +262,6 @@ def sweep(
     sparse : bool
         Store each frame's result as :class:`SparseCandidates` (the found
         pixels only) once the sweep has passed it.
-    judge : callable, optional
-        Called as ``judge(t, candidates)`` on each frame's candidates before
-        the next frame may inherit them; it drops (sets ``t`` to -1) those it
-        rejects, typically ``relaxed`` ones, so no chain continues from them.
 
     Returns
     -------
@@ -328,8 +320,6 @@ def sweep(
                 part = Candidates.empty(len(todo))
                 _step(ys[todo], xs[todo], step, sources, u, neighbour_map, part)
                 cand.assign(todo, part)
-        if judge is not None and len(ys):
-            judge(t, cand)
         neighbour_map.load(ys, xs, cand)
         results[t] = cand.sparse() if sparse else cand
     return results
@@ -434,37 +424,18 @@ def propagate(
     previous: tuple[list[CandidateSet], list[CandidateSet]] | None = None,
     *,
     sparse: bool = False,
-    judges: tuple[Judge, Judge] | None = None,
 ) -> tuple[list[CandidateSet], list[CandidateSet]]:
     """Both sweeps: per frame, the nearest future and the nearest past candidate.
 
     See :func:`sweep` for the arguments; ``previous`` is an earlier
-    ``(future, past)`` result to extend (in place); ``judges`` the
-    ``judge`` of each sweep (future, past).
+    ``(future, past)`` result to extend (in place).
 
     Returns
     -------
     future, past : list of Candidates (SparseCandidates if ``sparse``)
     """
     old_future, old_past = previous if previous is not None else (None, None)
-    judge_future, judge_past = judges if judges is not None else (None, None)
     return (
-        sweep(
-            sources,
-            tracked,
-            motion,
-            direction="future",
-            previous=old_future,
-            sparse=sparse,
-            judge=judge_future,
-        ),
-        sweep(
-            sources,
-            tracked,
-            motion,
-            direction="past",
-            previous=old_past,
-            sparse=sparse,
-            judge=judge_past,
-        ),
+        sweep(sources, tracked, motion, direction="future", previous=old_future, sparse=sparse),
+        sweep(sources, tracked, motion, direction="past", previous=old_past, sparse=sparse),
     )

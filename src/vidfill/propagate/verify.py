@@ -60,8 +60,8 @@ def verify_relaxed(
         Pixels of each frame the ring may be compared with.
     verdicts : dict, optional
         Verdicts of earlier calls for this sweep direction, reused and
-        extended: a keyframe round propagates the dropped pixels again, and
-        the same chains come back.
+        extended: chains into a source judged in an earlier round are held
+        to the same map.
     max_error : float
         Largest mean absolute colour difference on the ring (grey levels).
     min_points : int
