@@ -216,18 +216,23 @@ class _DenseMap:
         self.error = np.zeros((height, width), np.float32)
         self.distance = np.zeros((height, width), np.int16)
         self.relaxed = np.zeros((height, width), bool)
-        self._ys = np.zeros(0, np.intp)
-        self._xs = np.zeros(0, np.intp)
+        self._width = width
+        self._written = np.zeros(0, np.intp)
 
     def load(self, ys: NDArray[np.intp], xs: NDArray[np.intp], cand: Candidates) -> None:
-        self.t[self._ys, self._xs] = -1
-        self._ys, self._xs = ys, xs
-        self.t[ys, xs] = cand.t
-        self.x[ys, xs] = cand.x
-        self.y[ys, xs] = cand.y
-        self.error[ys, xs] = cand.error
-        self.distance[ys, xs] = cand.distance
-        self.relaxed[ys, xs] = cand.relaxed
+        # Only pixels with a candidate are written (lookups read the others'
+        # ``t`` only, which stays -1): in flat indices, a fraction of the
+        # tracked pixels, and 1-D scatters instead of 2-D fancy indexing.
+        self.t.ravel()[self._written] = -1
+        found = np.flatnonzero(cand.t >= 0)
+        flat = ys[found].astype(np.intp) * self._width + xs[found]
+        self._written = flat
+        self.t.ravel()[flat] = cand.t[found]
+        self.x.ravel()[flat] = cand.x[found]
+        self.y.ravel()[flat] = cand.y[found]
+        self.error.ravel()[flat] = cand.error[found]
+        self.distance.ravel()[flat] = cand.distance[found]
+        self.relaxed.ravel()[flat] = cand.relaxed[found]
 
 
 def sweep(
