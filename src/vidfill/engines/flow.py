@@ -51,12 +51,7 @@ from vidfill.propagate.distant import (
     off_camera,
     shot_ids,
 )
-from vidfill.propagate.local import (
-    Candidates,
-    CandidateSet,
-    Motion,
-    propagate,
-)
+from vidfill.propagate.local import Candidates, CandidateSet, Motion, propagate
 from vidfill.propagate.verify import Verdicts, verify_relaxed
 
 #: Threads for per-frame and per-pair work (the target machine has 2 cores).
