@@ -107,3 +107,50 @@ def test_sparse_results_hold_the_same_candidates() -> None:
         np.testing.assert_array_equal(got.found, want.found)
         for name in ("t", "x", "y", "error", "distance"):
             np.testing.assert_array_equal(getattr(full, name), getattr(want, name))
+
+
+def _fitted_apart(count: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Forward flow 5 px right, backward flow zero (the two fills disagree)."""
+    forward = np.zeros((count - 1, height, width, 2), np.float32)
+    forward[..., 0] = 5.0
+    return forward, np.zeros_like(forward)
+
+
+def test_a_step_through_completed_flow_passes_unjudged_and_is_marked() -> None:
+    count, height, width = 2, 20, 30
+    holes = np.zeros((count, height, width), bool)
+    holes[0, 5:10, 5:10] = True
+    forward, backward = _fitted_apart(count, height, width)
+    filled = np.zeros((count - 1, height, width), bool)
+    filled[0, 3:12, 3:12] = True
+    motion = Motion(forward, backward, np.zeros(1, bool), 1.0, filled, np.zeros_like(filled))
+    future, _ = propagate(~holes, [np.nonzero(h) for h in holes], motion)
+    assert future[0].found.all() and future[0].relaxed.all()
+    np.testing.assert_allclose(future[0].x, np.nonzero(holes[0])[1] + 5.0)
+    # Where neither flow was completed the failing test still rejects.
+    outside = Motion(forward, backward, np.zeros(1, bool), 1.0, ~filled, np.zeros_like(filled))
+    future, _ = propagate(~holes, [np.nonzero(h) for h in holes], outside)
+    assert not future[0].found.any()
+
+
+def test_a_consistent_step_is_not_marked_and_marks_are_inherited() -> None:
+    # Frame 2 is the only source; the step 1 -> 2 is consistent, the step
+    # 0 -> 1 goes through completed flow and fails the test.
+    count, height, width = 3, 20, 40
+    holes = np.zeros((count, height, width), bool)
+    holes[:2, 5:10, 5:15] = True
+    forward = np.zeros((count - 1, height, width, 2), np.float32)
+    forward[..., 0] = 2.0
+    backward = -forward
+    backward[0] = 0.0
+    filled = np.zeros((count - 1, height, width), bool)
+    filled[0] = True
+    motion = Motion(forward, backward, np.zeros(2, bool), 1.0, filled, np.zeros_like(filled))
+    tracked = [np.nonzero(h) for h in holes]
+    future, _ = propagate(~holes, tracked, motion)
+    # Frame 1's pixels land on frame 2 (all source) through estimated flow.
+    assert future[1].found.all() and not future[1].relaxed.any()
+    # Frame 0's chains run through frame 1's hole and inherit; they took the
+    # unjudged step, so they are marked.
+    assert future[0].found.any()
+    assert future[0].relaxed[future[0].found].all()

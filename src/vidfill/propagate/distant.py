@@ -292,17 +292,17 @@ def _checked(
     matcher: FeatureCache | None,
 ) -> NDArray[np.float64] | None:
     """``matrix`` if it aligns t's ring with k, else a feature-matched one that does, else None."""
-    if _aligned(frames, sources, ring, t, k, matrix, max_error):
+    if ring_aligned(frames, sources, ring, t, k, matrix, max_error):
         return matrix
     if matcher is None:
         return None
     matched = matcher.homography(t, k)
-    if matched is not None and _aligned(frames, sources, ring, t, k, matched, max_error):
+    if matched is not None and ring_aligned(frames, sources, ring, t, k, matched, max_error):
         return matched
     return None
 
 
-def _aligned(
+def ring_aligned(
     frames: NDArray[np.uint8],
     sources: NDArray[np.bool_],
     ring: tuple[NDArray[np.intp], NDArray[np.intp]],

@@ -7,7 +7,9 @@ tracked pixel, it inherits that pixel's candidate shifted by the sub-pixel
 offset of the landing point (the chain of FGVC). Colours are sampled once,
 from the source frame, so content travels many frames without the blur of
 repeated resampling. Each step must pass the forward-backward test; a chain
-carries the largest residual met along it as its error.
+carries the largest residual met along it as its error. Where the flow was
+completed (see :class:`Motion`) a failing step passes, marked ``relaxed``,
+for a colour check after the sweep (:mod:`vidfill.propagate.verify`).
 
 Two sweeps give each pixel up to two candidates: the nearest source in the
 future and in the past. All work is vectorised over the tracked pixels of a
@@ -47,12 +49,21 @@ class Motion:
         Pairs that straddle a scene cut; nothing propagates across them.
     scale : float
         Flow grid size over working size (<= 1).
+    filled_forward, filled_backward : ndarray of bool, shape (T-1, h, w), optional
+        Where ``forward[t]`` (on frame t's grid) and ``backward[t]`` (on
+        frame t+1's grid) were completed rather than estimated. Given, a step
+        that starts or lands there skips the forward-backward test, which
+        there compares two fills, not two measurements, and its candidate is
+        marked ``relaxed``: someone must verify it (see
+        :func:`vidfill.propagate.verify.verify_relaxed`).
     """
 
     forward: NDArray[np.float32]
     backward: NDArray[np.float32]
     cuts: NDArray[np.bool_]
     scale: float = 1.0
+    filled_forward: NDArray[np.bool_] | None = None
+    filled_backward: NDArray[np.bool_] | None = None
 
 
 @dataclass
@@ -69,6 +80,9 @@ class Candidates:
         Largest forward-backward residual along the chain, in pixels.
     distance : ndarray of int16, shape (N,)
         Frames between the pixel and its source.
+    relaxed : ndarray of bool, shape (N,)
+        The chain took a step the forward-backward test could not judge
+        (see :class:`Motion`): the candidate is unverified.
     """
 
     t: NDArray[np.int16]
@@ -76,6 +90,7 @@ class Candidates:
     y: NDArray[np.float32]
     error: NDArray[np.float32]
     distance: NDArray[np.int16]
+    relaxed: NDArray[np.bool_]
 
     @classmethod
     def empty(cls, count: int) -> Candidates:
@@ -86,18 +101,29 @@ class Candidates:
             y=np.zeros(count, np.float32),
             error=np.zeros(count, np.float32),
             distance=np.zeros(count, np.int16),
+            relaxed=np.zeros(count, bool),
         )
 
     def copy(self) -> Candidates:
         """An independent copy."""
         return Candidates(
-            self.t.copy(), self.x.copy(), self.y.copy(), self.error.copy(), self.distance.copy()
+            self.t.copy(),
+            self.x.copy(),
+            self.y.copy(),
+            self.error.copy(),
+            self.distance.copy(),
+            self.relaxed.copy(),
         )
 
     def take(self, rows: NDArray[np.integer] | NDArray[np.bool_]) -> Candidates:
         """The candidates of ``rows`` (indices or a mask), as a new set."""
         return Candidates(
-            self.t[rows], self.x[rows], self.y[rows], self.error[rows], self.distance[rows]
+            self.t[rows],
+            self.x[rows],
+            self.y[rows],
+            self.error[rows],
+            self.distance[rows],
+            self.relaxed[rows],
         )
 
     def assign(self, rows: NDArray[np.intp], other: Candidates) -> None:
@@ -107,6 +133,7 @@ class Candidates:
         self.y[rows] = other.y
         self.error[rows] = other.error
         self.distance[rows] = other.distance
+        self.relaxed[rows] = other.relaxed
 
     @property
     def found(self) -> NDArray[np.bool_]:
@@ -168,7 +195,6 @@ class SparseCandidates:
 #: A frame's candidates in either storage.
 CandidateSet = Candidates | SparseCandidates
 
-
 def flow_at(
     flow: NDArray[np.float32], x: NDArray[np.floating], y: NDArray[np.floating], scale: float
 ) -> NDArray[np.float32]:
@@ -189,17 +215,24 @@ class _DenseMap:
         self.y = np.zeros((height, width), np.float32)
         self.error = np.zeros((height, width), np.float32)
         self.distance = np.zeros((height, width), np.int16)
-        self._ys = np.zeros(0, np.intp)
-        self._xs = np.zeros(0, np.intp)
+        self.relaxed = np.zeros((height, width), bool)
+        self._width = width
+        self._written = np.zeros(0, np.intp)
 
     def load(self, ys: NDArray[np.intp], xs: NDArray[np.intp], cand: Candidates) -> None:
-        self.t[self._ys, self._xs] = -1
-        self._ys, self._xs = ys, xs
-        self.t[ys, xs] = cand.t
-        self.x[ys, xs] = cand.x
-        self.y[ys, xs] = cand.y
-        self.error[ys, xs] = cand.error
-        self.distance[ys, xs] = cand.distance
+        # Only pixels with a candidate are written (lookups read the others'
+        # ``t`` only, which stays -1): in flat indices, a fraction of the
+        # tracked pixels, and 1-D scatters instead of 2-D fancy indexing.
+        self.t.ravel()[self._written] = -1
+        found = np.flatnonzero(cand.t >= 0)
+        flat = ys[found].astype(np.intp) * self._width + xs[found]
+        self._written = flat
+        self.t.ravel()[flat] = cand.t[found]
+        self.x.ravel()[flat] = cand.x[found]
+        self.y.ravel()[flat] = cand.y[found]
+        self.error.ravel()[flat] = cand.error[found]
+        self.distance.ravel()[flat] = cand.distance[found]
+        self.relaxed.ravel()[flat] = cand.relaxed[found]
 
 
 def sweep(
@@ -262,10 +295,12 @@ def sweep(
         return results
     if direction == "future":
         order = range(count - 2, -1, -1)
-        step_of = lambda t: (motion.forward[t], motion.backward[t], t, t + 1)  # noqa: E731
+        # (pair, frame stepped to, flow stepped along, which of the pair's
+        # flows it is): the forward flow leads to the next frame.
+        step_of = lambda t: (t, t + 1, True)  # noqa: E731
     elif direction == "past":
         order = range(1, count)
-        step_of = lambda t: (motion.backward[t - 1], motion.forward[t - 1], t - 1, t - 1)  # noqa: E731
+        step_of = lambda t: (t - 1, t - 1, False)  # noqa: E731
     else:
         raise ValueError(f"direction must be 'future' or 'past', not {direction!r}")
     start = count - 1 if direction == "future" else 0
@@ -273,37 +308,58 @@ def sweep(
     neighbour_map.load(*tracked[start], results[start].dense())
     for t in order:
         ys, xs = tracked[t]
-        step_flow, check_flow, pair, u = step_of(t)
+        pair, u, forward = step_of(t)
+        step = _Step(
+            motion.forward[pair] if forward else motion.backward[pair],
+            motion.backward[pair] if forward else motion.forward[pair],
+            _pair_mask(motion.filled_forward if forward else motion.filled_backward, pair),
+            _pair_mask(motion.filled_backward if forward else motion.filled_forward, pair),
+            motion.scale,
+        )
         cand = results[t].dense()
         todo = np.nonzero(~cand.found)[0] if previous is not None else None
         if len(ys) and not motion.cuts[pair]:
             if todo is None:
-                _step(ys, xs, step_flow, check_flow, motion.scale, sources, u, neighbour_map, cand)
+                _step(ys, xs, step, sources, u, neighbour_map, cand)
             elif len(todo):
                 part = Candidates.empty(len(todo))
-                _step(
-                    ys[todo],
-                    xs[todo],
-                    step_flow,
-                    check_flow,
-                    motion.scale,
-                    sources,
-                    u,
-                    neighbour_map,
-                    part,
-                )
+                _step(ys[todo], xs[todo], step, sources, u, neighbour_map, part)
                 cand.assign(todo, part)
         neighbour_map.load(ys, xs, cand)
         results[t] = cand.sparse() if sparse else cand
     return results
 
 
+def _pair_mask(masks: NDArray[np.bool_] | None, pair: int) -> NDArray[np.bool_] | None:
+    return None if masks is None else masks[pair]
+
+
+@dataclass
+class _Step:
+    """One pair's flows for a step: the one followed, the one checked against,
+    where each was completed (None: estimated everywhere), and the flow scale."""
+
+    flow: NDArray[np.float32]
+    check: NDArray[np.float32]
+    flow_filled: NDArray[np.bool_] | None
+    check_filled: NDArray[np.bool_] | None
+    scale: float
+
+
+def _grid_lookup(
+    mask: NDArray[np.bool_], x: NDArray[np.float32], y: NDArray[np.float32], scale: float
+) -> NDArray[np.bool_]:
+    """``mask`` (flow grid) at working positions ``x, y``, nearest, clamped to the grid."""
+    height, width = mask.shape
+    gx = np.clip(np.rint((x + 0.5) * scale - 0.5), 0, width - 1).astype(np.intp)
+    gy = np.clip(np.rint((y + 0.5) * scale - 0.5), 0, height - 1).astype(np.intp)
+    return mask[gy, gx]
+
+
 def _step(
     ys: NDArray[np.intp],
     xs: NDArray[np.intp],
-    step_flow: NDArray[np.float32],
-    check_flow: NDArray[np.float32],
-    scale: float,
+    step: _Step,
     sources: NDArray[np.bool_],
     u: int,
     neighbour: _DenseMap,
@@ -313,41 +369,58 @@ def _step(
     height, width = sources.shape[1:]
     fx = xs.astype(np.float32)
     fy = ys.astype(np.float32)
-    f = flow_at(step_flow, fx, fy, scale)
+    f = flow_at(step.flow, fx, fy, step.scale)
     qx = fx + f[:, 0]
     qy = fy + f[:, 1]
     inside = (qx >= 0) & (qx <= width - 1) & (qy >= 0) & (qy <= height - 1)
-    g = flow_at(check_flow, qx, qy, scale)
+    g = flow_at(step.check, qx, qy, step.scale)
     valid, residual = fb_consistent(f, g)
-    ok = inside & valid
+    # Where either flow is a fill, the test compares two fills: it passes
+    # when they happen to agree and fails when they were fitted apart, and
+    # says nothing about whether the content is there. Such steps pass
+    # unjudged and their chains are marked for a check against colours.
+    relaxed = np.zeros(len(ys), bool)
+    failed = np.flatnonzero(~valid)
+    if len(failed) and step.flow_filled is not None:
+        relaxed[failed] = _grid_lookup(step.flow_filled, fx[failed], fy[failed], step.scale)
+    if len(failed) and step.check_filled is not None:
+        relaxed[failed] |= _grid_lookup(step.check_filled, qx[failed], qy[failed], step.scale)
+    ok = inside & (valid | relaxed)
     rx = np.clip(np.rint(qx), 0, width - 1).astype(np.intp)
     ry = np.clip(np.rint(qy), 0, height - 1).astype(np.intp)
-    direct = ok & sources[u, ry, rx]
+    # Flat indices: one gather per lookup instead of a 2-D fancy index.
+    landing = ry * width + rx
+    direct = ok & sources[u].ravel()[landing]
     cand.t[direct] = u
     cand.x[direct] = qx[direct]
     cand.y[direct] = qy[direct]
     cand.error[direct] = residual[direct]
     cand.distance[direct] = 1
-    inherit = ok & ~direct & (neighbour.t[ry, rx] >= 0)
-    if not inherit.any():
+    cand.relaxed[direct] = relaxed[direct]
+    reach = np.flatnonzero(ok & ~direct)
+    at = landing[reach]
+    src_t = neighbour.t.ravel()[at]
+    has = src_t >= 0
+    if not has.any():
         return
-    iy, ix = ry[inherit], rx[inherit]
-    src_t = neighbour.t[iy, ix]
+    inherit, at, src_t = reach[has], at[has], src_t[has]
+    ix = rx[inherit]
+    iy = ry[inherit]
+    nx = neighbour.x.ravel()[at]
+    ny = neighbour.y.ravel()[at]
     # The landing point's sub-pixel offset carries over to the source
     # position, assuming the motion is locally a translation.
-    sx = neighbour.x[iy, ix] + (qx[inherit] - ix)
-    sy = neighbour.y[iy, ix] + (qy[inherit] - iy)
-    sx = np.clip(sx, 0, width - 1)
-    sy = np.clip(sy, 0, height - 1)
-    usable = sources[src_t, np.rint(sy).astype(np.intp), np.rint(sx).astype(np.intp)]
-    sx = np.where(usable, sx, neighbour.x[iy, ix])
-    sy = np.where(usable, sy, neighbour.y[iy, ix])
+    sx = np.clip(nx + (qx[inherit] - ix), 0, width - 1)
+    sy = np.clip(ny + (qy[inherit] - iy), 0, height - 1)
+    plane = height * width
+    spot = src_t.astype(np.intp) * plane + np.rint(sy).astype(np.intp) * width
+    usable = sources.ravel()[spot + np.rint(sx).astype(np.intp)]
     cand.t[inherit] = src_t
-    cand.x[inherit] = sx
-    cand.y[inherit] = sy
-    cand.error[inherit] = np.maximum(residual[inherit], neighbour.error[iy, ix])
-    cand.distance[inherit] = neighbour.distance[iy, ix] + 1
-
+    cand.x[inherit] = np.where(usable, sx, nx)
+    cand.y[inherit] = np.where(usable, sy, ny)
+    cand.error[inherit] = np.maximum(residual[inherit], neighbour.error.ravel()[at])
+    cand.distance[inherit] = neighbour.distance.ravel()[at] + 1
+    cand.relaxed[inherit] = relaxed[inherit] | neighbour.relaxed.ravel()[at]
 
 def propagate(
     sources: NDArray[np.bool_],
