@@ -81,7 +81,12 @@ def pump(root: tk.Tk, until: Callable[[], bool], timeout: float = 60.0) -> None:
 
 
 def drag(app: App, start: tuple[int, int], end: tuple[int, int]) -> None:
+    """Drag between two points given from the shown frame's top-left corner."""
     canvas = app.canvas
+    # The frame is centred in the preview area: add where its corner is on screen.
+    left, top = round(-canvas.canvasx(0)), round(-canvas.canvasy(0))
+    start = (start[0] + left, start[1] + top)
+    end = (end[0] + left, end[1] + top)
     canvas.event_generate("<ButtonPress-1>", x=start[0], y=start[1])
     midway = ((start[0] + end[0]) // 2, (start[1] + end[1]) // 2)
     canvas.event_generate("<B1-Motion>", x=midway[0], y=midway[1], state=0x100)
@@ -163,6 +168,23 @@ def test_the_window_runs_remove_and_reports_errors(app: App, tmp_path: Path) -> 
     # A video that cannot be opened is a message, not a traceback.
     assert not app.open_input(tmp_path / "missing.mp4")
     assert "no such file" in app.messages[-1]  # type: ignore[attr-defined]
+
+
+def test_the_frame_is_centred_in_the_preview(app: App, tmp_path: Path) -> None:
+    clip = write_folder(tmp_path / "clip", textured_frames(2, height=48, width=128))
+    assert app.open_input(clip)
+    pump(app.root, lambda: app._photo is not None)
+    app.root.update()
+    view_width, view_height = app.canvas.winfo_width(), app.canvas.winfo_height()
+    shown_width, shown_height = app._photo.width(), app._photo.height()
+    # A wide clip fills the width and is centred in height (and vice versa).
+    left, top = -app.canvas.canvasx(0), -app.canvas.canvasy(0)
+    assert abs(left - (view_width - shown_width) // 2) <= 1
+    assert abs(top - (view_height - shown_height) // 2) <= 1
+    assert top > 0
+    # A click on the frame's top-left pixel is frame pixel (0, 0), not the area's corner.
+    drag(app, (0, 0), (round(10 * app.scale), round(8 * app.scale)))
+    assert app.regions[0].box[:2] == (0, 0)
 
 
 def test_the_preview_follows_the_window_size(app: App, tmp_path: Path) -> None:

@@ -405,6 +405,23 @@ class App:
         shown = scale_for_display(self._frame, self.scale)
         self._photo = tk.PhotoImage(data=ppm_bytes(shown), format="PPM")
         self.canvas.itemconfigure(self._image_item, image=self._photo)
+        self._centre()
+
+    def _centre(self) -> None:
+        """Show the frame in the middle of the preview area.
+
+        The frame stays at canvas (0, 0), so frame and box geometry keep one
+        origin; the view is scrolled instead, and ``canvasx``/``canvasy``
+        turn pointer positions into those coordinates.
+        """
+        if self._photo is None:
+            return
+        width, height = self._view()
+        left = max(0, (width - self._photo.width()) // 2)
+        top = max(0, (height - self._photo.height()) // 2)
+        self.canvas.configure(scrollregion=(-left, -top, width - left, height - top))
+        self.canvas.xview_moveto(0)
+        self.canvas.yview_moveto(0)
 
     def _view(self) -> tuple[int, int]:
         """The preview area's size (width, height); the starting size until it is shown."""
@@ -424,6 +441,7 @@ class App:
             return
         scale = fit_scale(self.reader.info.size, self._view())
         if scale == self.scale:
+            self._centre()  # the same size in a wider or taller area
             return
         self.scale = scale
         if self._drag_start is not None:
