@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -43,18 +44,23 @@ def kinds(events: list[JobEvent]) -> list[str]:
     return [event.kind for event in events]
 
 
-class CancelAt(queue.Queue):
-    """An event queue that cancels its job once ``frames`` frames are written."""
+class CancelWhen(queue.Queue):
+    """An event queue that cancels its job at the first event ``stop`` accepts."""
 
-    def __init__(self, frames: int) -> None:
+    def __init__(self, stop: Callable[[JobEvent], bool]) -> None:
         super().__init__()
-        self.frames = frames
+        self.stop = stop
         self.job: Job | None = None
 
     def put(self, item: JobEvent, block: bool = True, timeout: float | None = None) -> None:
         super().put(item, block, timeout)
-        if item.kind == "progress" and item.done >= self.frames and self.job is not None:
+        if self.job is not None and self.stop(item):
             self.job.cancel()
+
+
+def cancel_at(frames: int) -> CancelWhen:
+    """A queue that cancels its job once ``frames`` frames are written."""
+    return CancelWhen(lambda event: event.kind == "progress" and event.done >= frames)
 
 
 def test_a_job_fills_a_frame_folder_and_reports_progress(tmp_path: Path, clip: Path) -> None:
@@ -90,7 +96,7 @@ def test_a_preview_job_writes_the_preview_video(tmp_path: Path, clip: Path) -> N
 
 def cancel_after(kwargs: dict, frames: int) -> list[JobEvent]:
     """Run a job over ``kwargs`` and cancel it once ``frames`` frames are written."""
-    events_queue = CancelAt(frames=frames)
+    events_queue = cancel_at(frames)
     job = Job(kwargs, events=events_queue)
     events_queue.job = job
     events = run_to_end(job)
@@ -181,7 +187,7 @@ def test_a_video_run_resumes_with_the_quality_it_was_started_with(
         quality="lossless",
     )
     kwargs = {**build_remove_kwargs(form), "window": 6}
-    events_queue = CancelAt(frames=25)
+    events_queue = cancel_at(25)
     job = Job(kwargs, events=events_queue)
     events_queue.job = job
     kept = run_to_end(job)[-1].done
@@ -245,19 +251,6 @@ def test_a_bug_in_remove_is_an_error_event_too(
     assert "unexpected error" in events[0].message and "boom" in events[0].message
 
 
-class CancelWhileTracking(queue.Queue):
-    """An event queue that cancels its job at the first tracking event."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.job: Job | None = None
-
-    def put(self, item: JobEvent, block: bool = True, timeout: float | None = None) -> None:
-        super().put(item, block, timeout)
-        if item.kind == "tracking" and self.job is not None:
-            self.job.cancel()
-
-
 def test_tracking_reports_progress_and_can_be_cancelled(tmp_path: Path, clip: Path) -> None:
     tracked = Form(
         input=clip,
@@ -270,7 +263,7 @@ def test_tracking_reports_progress_and_can_be_cancelled(tmp_path: Path, clip: Pa
     assert kinds(events)[-1] == "done"
 
     (tmp_path / "out.mp4").unlink()
-    events_queue = CancelWhileTracking()
+    events_queue = CancelWhen(lambda event: event.kind == "tracking")
     job = Job(build_remove_kwargs(tracked), events=events_queue)
     events_queue.job = job
     events = run_to_end(job)

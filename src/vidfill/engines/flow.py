@@ -549,6 +549,8 @@ class FlowEngine:
         # fill is waited for there; the result is the same as in sequence.
         spatial_pool = ThreadPoolExecutor(max_workers=1)
         verdicts: tuple[Verdicts, Verdicts] = ({}, {})
+        # Each frame's check ring, made once a window (holes do not change).
+        rings: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]] = {}
         offered = sources
         keyframe: tuple[int, Future[NDArray[np.uint8]]] | None = None
         try:
@@ -567,7 +569,7 @@ class FlowEngine:
                     work[keyframe[0]] = keyframe[1].result()
                     keyframe = None
                 if self.ring_chains:
-                    self._verify(holes, sources, tracked, future, past, done, verdicts)
+                    self._verify(holes, sources, tracked, future, past, done, verdicts, rings)
                 extra = self._distant(chain, shots, sources, tracked, future, past)
                 self._tick("cpu_propagate", clock)
                 missing = np.zeros(count, np.int64)
@@ -627,9 +629,8 @@ class FlowEngine:
         clock = time.process_time()
 
         def finish(t: int) -> None:
-            image = self._finish(
-                t, work, holes, tracked, sources, future, past, extra, self._leftover
-            )
+            fused = self._fuse(t, work, holes, tracked, sources, future, past, extra)
+            image = self._fill_rest(*fused, self._leftover)
             np.copyto(work[t], image, where=holes[t][..., None])
 
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
@@ -652,6 +653,7 @@ class FlowEngine:
         past: list[CandidateSet],
         done: NDArray[np.bool_],
         verdicts: tuple[Verdicts, Verdicts],
+        rings: dict[int, tuple[NDArray[np.intp], NDArray[np.intp]]],
     ) -> None:
         """Drop the relaxed chains that fail the ring test (see :func:`verify_relaxed`).
 
@@ -663,7 +665,9 @@ class FlowEngine:
         assert self._work is not None
         dropped = 0
         for t in np.nonzero(~done)[0]:
-            ring = self._verify_ring(holes[t])
+            if t not in rings:
+                rings[t] = self._verify_ring(holes[t])
+            ring = rings[t]
             for cands, seen in zip((future[t], past[t]), verdicts, strict=True):
                 dropped += verify_relaxed(
                     cands,
@@ -733,22 +737,6 @@ class FlowEngine:
             hit = cand.found
             out.append((np.flatnonzero(want)[hit].astype(np.int32), cand.take(hit)))
         return out
-
-    def _finish(
-        self,
-        t: int,
-        work: NDArray[np.uint8],
-        holes: NDArray[np.bool_],
-        tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
-        sources: NDArray[np.bool_],
-        future: list[CandidateSet],
-        past: list[CandidateSet],
-        extra: list[_Sparse | None],
-        spatial: SpatialFill,
-    ) -> NDArray[np.uint8]:
-        """Frame ``t`` completed: candidates fused, seam corrected, ``spatial`` fill of the rest."""
-        fused = self._fuse(t, work, holes, tracked, sources, future, past, extra)
-        return self._fill_rest(*fused, spatial)
 
     @staticmethod
     def _fill_rest(

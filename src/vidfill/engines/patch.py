@@ -252,6 +252,17 @@ def _median(values: NDArray[np.float32]) -> NDArray[np.uint8]:
     return np.clip(np.rint(np.nanmedian(values, axis=0)), 0, 255).astype(np.uint8)
 
 
+def _band_around(holes: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """Pixels within the registration band of the holes' union (holes included).
+
+    The band is ``_BAND`` times the union's depth (its largest distance to
+    the edge) plus 16 px wide: the motion that matters for the plate.
+    """
+    union = holes.any(axis=0).astype(np.uint8)
+    depth = float(cv2.distanceTransform(union, cv2.DIST_L2, 3).max())
+    return cv2.distanceTransform(1 - union, cv2.DIST_L2, 3) <= _BAND * depth + 16.0
+
+
 def _band_error(
     frames: NDArray[np.uint8], holes: NDArray[np.bool_], to_first: list[NDArray]
 ) -> float:
@@ -263,9 +274,7 @@ def _band_error(
     """
     count, height, width = holes.shape
     ring = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
-    union = holes.any(axis=0).astype(np.uint8)
-    depth = float(cv2.distanceTransform(union, cv2.DIST_L2, 3).max())
-    band = cv2.distanceTransform(1 - union, cv2.DIST_L2, 3) <= _BAND * depth + 16.0
+    band = _band_around(holes)
     band &= ~cv2.dilate(holes[0].astype(np.uint8), ring).astype(bool)
     first = cv2.cvtColor(frames[0], cv2.COLOR_RGB2GRAY).astype(np.float32)
     errors = []
@@ -301,10 +310,7 @@ def _register(frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> list[NDArr
     zoom = np.diag([scale, scale, 1.0])
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     ring = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
-    union = holes.any(axis=0).astype(np.uint8)
-    depth = float(cv2.distanceTransform(union, cv2.DIST_L2, 3).max())
-    outside = cv2.distanceTransform(1 - union, cv2.DIST_L2, 3)
-    far = outside > _BAND * depth + 16.0
+    far = ~_band_around(holes)
     band = cv2.resize(far.astype(np.uint8), small, interpolation=cv2.INTER_NEAREST) > 0
     to_first = [np.eye(3)]
     for t in range(1, count):
@@ -421,8 +427,8 @@ class PatchEngine:
         largest = np.abs(chained).max()
         if largest > max(self.static_threshold, self.drift_threshold):
             return self._fill_moving(frames, holes, chained, out)
-        direct = camera_shifts(frames, holes)
         if largest <= self.static_threshold:
+            direct = camera_shifts(frames, holes)
             shifts = _pick_shifts(frames, holes, direct, chained)
             if np.abs(shifts).max() <= self.static_threshold:
                 # Whole pixels: the plate is then copied, never resampled, so

@@ -195,6 +195,7 @@ class SparseCandidates:
 #: A frame's candidates in either storage.
 CandidateSet = Candidates | SparseCandidates
 
+
 def flow_at(
     flow: NDArray[np.float32], x: NDArray[np.floating], y: NDArray[np.floating], scale: float
 ) -> NDArray[np.float32]:
@@ -421,6 +422,7 @@ def _step(
     cand.error[inherit] = np.maximum(residual[inherit], neighbour.error.ravel()[at])
     cand.distance[inherit] = neighbour.distance.ravel()[at] + 1
     cand.relaxed[inherit] = relaxed[inherit] | neighbour.relaxed.ravel()[at]
+
 
 def propagate(
     sources: NDArray[np.bool_],

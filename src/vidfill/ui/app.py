@@ -225,20 +225,14 @@ class App:
         box.pack(fill="x")
         hint = "Drag on the frame to draw a rectangle.\n← → step through frames."
         ttk.Label(box, text=hint, foreground="#555").pack(anchor="w")
-        ttk.Radiobutton(
-            box,
-            text="Remove this region in every frame\n(logo, timestamp, caption)",
-            variable=self.mode_var,
-            value="static",
-            command=self._on_mode,
-        ).pack(anchor="w", pady=(4, 0))
-        ttk.Radiobutton(
-            box,
-            text="Track this object\n(boxed on the frame shown)",
-            variable=self.mode_var,
-            value="track",
-            command=self._on_mode,
-        ).pack(anchor="w", pady=(2, 4))
+        modes = (
+            ("static", "Remove this region in every frame\n(logo, timestamp, caption)", (4, 0)),
+            ("track", "Track this object\n(boxed on the frame shown)", (2, 4)),
+        )
+        for value, text, pady in modes:
+            ttk.Radiobutton(
+                box, text=text, variable=self.mode_var, value=value, command=self._on_mode
+            ).pack(anchor="w", pady=pady)
         self.region_list = tk.Listbox(box, height=6, width=34, exportselection=False)
         self.region_list.pack(fill="x")
         self.region_list.bind("<<ListboxSelect>>", self._on_select_region)
