@@ -12,7 +12,10 @@ and compression-blurred edges are covered, plus boxes to show the user.
 A clip whose background does not move at all (a locked-off camera on a still
 scene) cannot be told apart from an overlay by time alone; there the threshold
 follows the scene's own noise level, and only content more constant than the
-scene's sharp edges counts. Users should check the printed boxes.
+scene's sharp edges counts. A semi-transparent caption band there is found by its
+shape instead: two long, straight, parallel edges in the average frame, with the
+scene's variation damped just inside both of them (an 80% band lets a fifth through,
+whether people pass under it or only noise). Users should check the printed boxes.
 """
 
 from __future__ import annotations
