@@ -321,7 +321,7 @@ def _caption_bands(gray: NDArray[np.float32], std: NDArray[np.float64]) -> NDArr
             if overlap < 0.5 * min(a1 - a0, b1 - b0) or x1 - x0 < 3 * tall:
                 continue
             inner = max(1, min(depth, (tall - 2 * margin) // 2))
-            above = np.median(level[top - margin - depth : top - margin + 1], axis=0)
+            above = np.median(level[top - margin - depth + 1 : top - margin + 1], axis=0)
             below = np.median(level[bottom + margin : bottom + margin + depth], axis=0)
             in_top = np.median(level[top + margin : top + margin + inner], axis=0)
             in_bottom = np.median(level[bottom - margin - inner + 1 : bottom - margin + 1], axis=0)
