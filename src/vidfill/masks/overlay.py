@@ -12,7 +12,10 @@ and compression-blurred edges are covered, plus boxes to show the user.
 A clip whose background does not move at all (a locked-off camera on a still
 scene) cannot be told apart from an overlay by time alone; there the threshold
 follows the scene's own noise level, and only content more constant than the
-scene's sharp edges counts. Users should check the printed boxes.
+scene's sharp edges counts. A semi-transparent caption band there is found by its
+shape instead: two long, straight, parallel edges in the average frame, with the
+scene's variation damped just inside both of them (an 80% band lets a fifth through,
+whether people pass under it or only noise). Users should check the printed boxes.
 """
 
 from __future__ import annotations
@@ -39,6 +42,16 @@ MIN_STD = 1.5
 MOVING_SCENE = 15.0
 # Looser overlay pieces count only within this distance of a certain one.
 NEIGHBOUR_PX = 40
+# Caption bands (see _caption_bands): a long edge is a row whose vertical step, averaged
+# along BAND_RUN of the width (at least BAND_RUN_PX), exceeds BAND_EDGE grey levels.
+BAND_EDGE = 12.0
+BAND_RUN = 0.1
+BAND_RUN_PX = 32
+# Just inside both long edges the temporal std must fall below this share of that just
+# outside (median along the edge): an 80% band passes a fifth of the scene's variation.
+BAND_ATTENUATION = 0.7
+# Columns belong to the band while the std across its long edges stays below this share.
+BAND_COLUMN_ATTENUATION = 0.8
 
 
 def _components(mask: NDArray[np.bool_], min_area: int) -> tuple[NDArray[np.bool_], list[Box]]:
@@ -206,6 +219,10 @@ def detect_overlay(
     # scenery next to it.
     flat = cv2.morphologyEx((std < level).view(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     region = _grow_into_constant(region, flat > 0, limit=0.15 * size[0] * size[1])
+    # A semi-transparent band over a still but noisy scene varies about as much as the
+    # scene's still edges where people pass under it; its shape and its damping of the
+    # variation across its edges find it (schoolgirls: coverage 0 -> 1).
+    region |= _caption_bands(gray, std)
     mask = dilate(region, dilate_px)
     # Report boxes of the dilated pieces, merged where letters of one caption touch.
     grouped = cv2.dilate(mask.view(np.uint8), np.ones((9, 9), np.uint8)) > 0
@@ -229,3 +246,119 @@ def _merge_boxes(mask: NDArray[np.bool_], grouped: NDArray[np.bool_]) -> list[Bo
         )
         boxes.append((int(ys.size), box))
     return [box for _, box in sorted(boxes, reverse=True)]
+
+
+def _straight_edges(gray: NDArray[np.float32], step: float) -> list[tuple[int, int, int, int]]:
+    """Long horizontal edges of ``gray``: ``(sign, row, x0, x1)``, ``x1`` exclusive.
+
+    The vertical gradient is averaged along the row over a long window, so only an
+    edge that keeps its row and its sign that long survives (textures and slanted
+    edges average out); of the two or three rows a blurred step spans, the strongest.
+    """
+    width = gray.shape[1]
+    run = max(BAND_RUN_PX, int(BAND_RUN * width))
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3) / 4.0
+    along = cv2.blur(gy, (run, 1), borderType=cv2.BORDER_REPLICATE)
+    padded = np.pad(along, ((1, 1), (0, 0)), mode="edge")
+    edges: list[tuple[int, int, int, int]] = []
+    for sign in (1, -1):
+        signed = sign * along
+        peak = (signed > step) & (signed >= sign * padded[:-2]) & (signed >= sign * padded[2:])
+        # Bridge the short gaps a locally weak stretch of the edge leaves.
+        joined = cv2.morphologyEx(peak.view(np.uint8), cv2.MORPH_CLOSE, np.ones((1, 9), np.uint8))
+        count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+        for x, y, w, h, _area in stats[1:count]:
+            if w >= run:
+                edges.append((sign, int(y + h // 2), int(x), int(x + w)))
+    return edges
+
+
+def _caption_bands(gray: NDArray[np.float32], std: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Rectangular caption bands: two long parallel edges that damp the scene's variation.
+
+    A band is a pair of straight horizontal edges of opposite sign (darker, or lighter,
+    between them), at least three times wider than tall, inside which the temporal std
+    is lower than just outside on *both* long sides: a still scene's own straight edges
+    (a wall top, a kerb) separate two surfaces, which do not both vary more than the
+    strip between them. Its sides are the strongest straight vertical edges near the
+    ends of the columns where the damping holds.
+
+    Parameters
+    ----------
+    gray : float32 (H, W)
+        The clip's average frame, grey.
+    std : float (H, W)
+        Per-pixel temporal standard deviation (grey levels).
+
+    Returns
+    -------
+    bool (H, W)
+        True inside the bands found (not dilated).
+    """
+    height, width = gray.shape
+    found = np.zeros((height, width), bool)
+    edges = _straight_edges(gray, BAND_EDGE)
+    if len(edges) < 2:
+        return found
+    # Log of the variation: a band damps it by a factor, whatever the scene's level;
+    # the floor keeps compression noise in flat areas from making large ratios.
+    level = np.log(np.maximum(std, 1.0)).astype(np.float32)
+    gx = np.abs(cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3) / 4.0)
+    margin, depth = 3, 6  # rows skipped at an edge (blur), rows measured on each side
+    candidates = []
+    for sign, top, a0, a1 in edges:
+        for other, bottom, b0, b1 in edges:
+            tall = bottom - top
+            if (
+                other != -sign
+                or not 8 <= tall <= 0.35 * height
+                or top < margin + depth
+                or bottom + margin + depth > height
+            ):
+                continue
+            overlap = min(a1, b1) - max(a0, b0)
+            x0, x1 = min(a0, b0), max(a1, b1)
+            if overlap < 0.5 * min(a1 - a0, b1 - b0) or x1 - x0 < 3 * tall:
+                continue
+            inner = max(1, min(depth, (tall - 2 * margin) // 2))
+            above = np.median(level[top - margin - depth + 1 : top - margin + 1], axis=0)
+            below = np.median(level[bottom + margin : bottom + margin + depth], axis=0)
+            in_top = np.median(level[top + margin : top + margin + inner], axis=0)
+            in_bottom = np.median(level[bottom - margin - inner + 1 : bottom - margin + 1], axis=0)
+            damp_top = float(np.median((in_top - above)[x0:x1]))
+            damp_bottom = float(np.median((in_bottom - below)[x0:x1]))
+            if max(damp_top, damp_bottom) >= np.log(BAND_ATTENUATION):
+                continue
+            # The band's columns: the run, through the middle of the two edges' overlap,
+            # where the damping holds (smoothed over a few columns against noise).
+            damp = cv2.blur(((in_top - above + in_bottom - below) / 2)[None], (9, 1))[0]
+            damped = damp < np.log(BAND_COLUMN_ATTENUATION)
+            middle = (max(a0, b0) + min(a1, b1)) // 2
+            if not damped[middle]:
+                continue
+            breaks = np.flatnonzero(~damped)
+            left = int(breaks[breaks < middle].max() + 1) if (breaks < middle).any() else 0
+            right = int(breaks[breaks > middle].min() - 1) if (breaks > middle).any() else width - 1
+            # Snap each end to the strongest straight vertical edge near it; a band that
+            # runs to the frame's border has none there.
+            column_edge = gx[top + 1 : bottom].mean(axis=0)
+            ends = []
+            for end in (left, right):
+                lo, hi = max(0, end - 8), min(width, end + 9)
+                best = lo + int(np.argmax(column_edge[lo:hi]))
+                if end in (0, width - 1):
+                    ends.append(end)
+                elif column_edge[best] >= BAND_EDGE:
+                    ends.append(best)
+                else:
+                    ends = []
+                    break
+            if ends and ends[1] - ends[0] >= 3 * tall:
+                candidates.append((damp_top + damp_bottom, top, bottom, ends[0], ends[1]))
+    # Edges two or three rows apart give the same band several times: keep the most
+    # damped of overlapping candidates.
+    for _, top, bottom, left, right in sorted(candidates):
+        box = found[top : bottom + 1, left : right + 1]
+        if box.mean() < 0.5:
+            box[:] = True
+    return found
