@@ -227,3 +227,44 @@ def test_an_error_in_the_keyframe_fill_is_raised_not_lost() -> None:
     engine._spatial = failing
     with pytest.raises(RuntimeError, match="spatial fill failed"):
         engine.fill_window(frames, holes)
+
+
+def test_provenance_labels_every_hole_pixel_by_how_it_was_filled() -> None:
+    from vidfill.engines.flow import PROVENANCE
+
+    count, height, width, pan = 10, 96, 128, 2
+    canvas = _texture(height, width + pan * count)
+    truth = np.stack([canvas[:, i * pan : i * pan + width] for i in range(count)])
+    holes = np.stack([_disc(height, width, 48, 40 + 4 * i, 14) for i in range(count)])
+    blanked = np.where(holes[..., None], 0, truth).astype(np.uint8)
+    engine = FlowEngine()
+    engine.record_provenance = True
+    out = engine.fill_window(blanked, holes)
+    labels = engine.provenance
+    assert labels is not None and engine.provenance_age is not None
+    assert (labels[holes] > 0).all() and (labels[~holes] == 0).all()
+    # A pan under a moving hole: nearly everything is copied from neighbours.
+    assert (labels[holes] == PROVENANCE["local"]).mean() > 0.9
+    # Recording changes nothing.
+    np.testing.assert_array_equal(out, FlowEngine().fill_window(blanked, holes))
+
+
+def test_smooth_mix_averages_invented_content_with_a_smooth_fill() -> None:
+    from vidfill.engines.flow import _INVENTED_AGE, _smooth_at_scale
+    from vidfill.fill.spatial import fill_telea
+
+    # A still scene: the hole is never seen, so its fill is invented (age 30).
+    count, height, width = 6, 96, 128
+    frames = np.repeat(_texture(height, width, seed=4)[None], count, axis=0)
+    hole = np.zeros((height, width), bool)
+    hole[36:60, 50:80] = True
+    holes = np.repeat(hole[None], count, axis=0)
+    plain = FlowEngine().fill_window(frames, holes)
+    mixed = FlowEngine(smooth_mix=0.4).fill_window(frames, holes)
+    np.testing.assert_array_equal(mixed[:, ~hole], frames[:, ~hole])
+    weight = 0.4 * (1 - np.exp(-_INVENTED_AGE / 10.0))
+    for t in range(count):
+        smooth = _smooth_at_scale(lambda i, h, s: fill_telea(i, h), plain[t], hole)
+        expected = plain[t, hole] * (1 - weight) + smooth[hole] * weight
+        assert np.abs(mixed[t, hole] - expected).max() <= 1.0
+    assert np.abs(mixed[:, hole].astype(int) - plain[:, hole]).mean() > 1.0
