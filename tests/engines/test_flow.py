@@ -248,23 +248,3 @@ def test_provenance_labels_every_hole_pixel_by_how_it_was_filled() -> None:
     # Recording changes nothing.
     np.testing.assert_array_equal(out, FlowEngine().fill_window(blanked, holes))
 
-
-def test_smooth_mix_averages_invented_content_with_a_smooth_fill() -> None:
-    from vidfill.engines.flow import _INVENTED_AGE, _smooth_at_scale
-    from vidfill.fill.spatial import fill_telea
-
-    # A still scene: the hole is never seen, so its fill is invented (age 30).
-    count, height, width = 6, 96, 128
-    frames = np.repeat(_texture(height, width, seed=4)[None], count, axis=0)
-    hole = np.zeros((height, width), bool)
-    hole[36:60, 50:80] = True
-    holes = np.repeat(hole[None], count, axis=0)
-    plain = FlowEngine().fill_window(frames, holes)
-    mixed = FlowEngine(smooth_mix=0.4).fill_window(frames, holes)
-    np.testing.assert_array_equal(mixed[:, ~hole], frames[:, ~hole])
-    weight = 0.4 * (1 - np.exp(-_INVENTED_AGE / 10.0))
-    for t in range(count):
-        smooth = _smooth_at_scale(lambda i, h, s: fill_telea(i, h), plain[t], hole)
-        expected = plain[t, hole] * (1 - weight) + smooth[hole] * weight
-        assert np.abs(mixed[t, hole] - expected).max() <= 1.0
-    assert np.abs(mixed[:, hole].astype(int) - plain[:, hole]).mean() > 1.0

@@ -57,9 +57,8 @@ from vidfill.propagate.verify import Verdicts, verify_relaxed
 #: Threads for per-frame and per-pair work (the target machine has 2 cores).
 _WORKERS = 2
 
-#: Age (frames) given to invented pixels, which no frame shows, when the
-#: age of a fill is measured (``smooth_mix``, provenance): older than any
-#: copy within a window.
+#: Age (frames) recorded for invented pixels, which no frame shows, in
+#: :attr:`FlowEngine.provenance_age`: older than any copy within a window.
 _INVENTED_AGE = 30.0
 
 #: How each hole pixel was filled, in :attr:`FlowEngine.provenance` (a debug
@@ -155,26 +154,6 @@ def _spatial_fill(name: str) -> tuple[str, SpatialFill]:
     if name == "telea":
         return name, lambda image, hole, source: fill_telea(image, hole)
     raise ValueError(f"unknown spatial fill {name!r}; choose auto, patch, harmonic or telea")
-
-
-def _smooth_at_scale(
-    fill: SpatialFill, image: NDArray[np.uint8], hole: NDArray[np.bool_]
-) -> NDArray[np.float32]:
-    """A smooth ``fill`` of ``hole``, at half size for holes of 4000 px or more.
-
-    Only the fill's low frequencies are wanted (it is averaged with a copied
-    fill), and Telea's cost grows with the hole's pixels: at half size it
-    costs a quarter (854x480, 10% hole: 23 -> about 6 ms a frame).
-    """
-    if hole.sum() < 4000:
-        return fill(image, hole, ~hole).astype(np.float32)
-    height, width = hole.shape
-    size = ((width + 1) // 2, (height + 1) // 2)
-    small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-    # Any small pixel touching the hole is unknown: no hole colour leaks in.
-    small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
-    filled = fill(small, small_hole, ~small_hole).astype(np.float32)
-    return cv2.resize(filled, (width, height), interpolation=cv2.INTER_LINEAR)
 
 
 def _dilate(mask: NDArray[np.bool_], radius: int) -> NDArray[np.bool_]:
@@ -297,20 +276,6 @@ class FlowEngine:
         keyframes and, per frame, in the rest (same choices as ``spatial``).
         A smooth fill by default: synthesis run per frame would invent a
         different texture in each frame and flicker.
-    smooth_mix, smooth_age, smooth_fill : float, float, str
-        Each finished hole is averaged with a per-frame ``smooth_fill`` of
-        its own surroundings (half size for holes of 4000 px or more), with
-        weight ``smooth_mix * (1 - exp(-age / smooth_age))``, where ``age``
-        is how many frames away, through keyframes, the copied content was
-        seen (invented content counts 30). Off (0) by default. 11 clips, 40
-        frames, blob masks (``benchmarks/flow_quality.py --frames 40``),
-        0.3 with Telea: masked PSNR 17.90 -> 18.17 dB, no clip lower
-        (kite-surf 17.03 -> 17.83, Telea 17.86), E_warp x1e3 1.144 ->
-        1.077, but texture ratio 0.60 -> 0.52, a static fill is no longer
-        bit-identical from frame to frame (sensor noise enters through the
-        smooth fill: at most 1 grey level), and a window's fill copied
-        from carried context drifts towards the smooth fill (window seams
-        not measured); dog-agility 854x480 CPU x1.07.
     """
 
     name = "flow"
@@ -342,9 +307,6 @@ class FlowEngine:
         chain_ring_error: float = 5.0,
         spatial: str = "patch",
         leftover: str = "harmonic",
-        smooth_mix: float = 0.0,
-        smooth_age: float = 10.0,
-        smooth_fill: str = "telea",
     ) -> None:
         self.flow_max_side = int(flow_max_side)
         self.flow_min_scale = float(flow_min_scale)
@@ -369,24 +331,14 @@ class FlowEngine:
         self.chain_ring_error = float(chain_ring_error)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
         self.leftover_name, self._leftover = _spatial_fill(leftover)
-        self.smooth_mix = float(smooth_mix)
-        self.smooth_age = float(smooth_age)
-        self.smooth_name, self._smooth = _spatial_fill(smooth_fill)
         if "patch" in (self.spatial_name, self.leftover_name):
             _warm_patch()
         # Weights divide by these, and a zero or negative grid size, scale or
         # threshold has no meaning: refuse them here, not as NaN frames later.
-        for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell", "smooth_age"):
+        for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in (
-            "flow_dilate",
-            "flow_band",
-            "max_rounds",
-            "min_missing",
-            "blend_factor",
-            "smooth_mix",
-        ):
+        for name in ("flow_dilate", "flow_band", "max_rounds", "min_missing", "blend_factor"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         # Set during fill_window only: the working frames, and per frame which
@@ -403,11 +355,9 @@ class FlowEngine:
         self.record_provenance = False
         self.provenance: NDArray[np.uint8] | None = None
         self.provenance_age: NDArray[np.float32] | None = None
-        # Per keyframe of the window being filled: how far (frames) and how
-        # uncertain (px) the content its hole was filled with is.
+        # Recording provenance, per keyframe of the window: how far (frames)
+        # and how uncertain (px) the content its hole was filled with is.
         self._carried: dict[int, tuple[NDArray[np.float32], NDArray[np.float32]]] = {}
-        # Per frame being finished: the age of its fill (popped at once).
-        self._ages: dict[int, NDArray[np.float32]] = {}
 
     def _tick(self, key: str, start: float) -> None:
         # Process CPU time (all threads) per stage, for benchmarks/flow_speed.py.
@@ -724,21 +674,10 @@ class FlowEngine:
             if self.provenance is not None and fused[1] is not None:
                 self.provenance[t][fused[1]] = PROVENANCE["leftover"]
             image = self._fill_rest(*fused, self._leftover)
-            if self.smooth_mix > 0:
-                age = self._ages.pop(int(t), None)
-                if age is not None:
-                    image = self._mix_smooth(image, holes[t], age)
             np.copyto(work[t], image, where=holes[t][..., None])
 
         with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
             list(pool.map(finish, np.nonzero(~done)[0]))
-            if self.smooth_mix > 0:
-                # Keyframes last: the other frames copied their unmixed fill.
-                def finish_key(key: int) -> None:
-                    image = self._mix_smooth(work[key], holes[key], self._carried[key][0])
-                    np.copyto(work[key], image, where=holes[key][..., None])
-
-                list(pool.map(finish_key, [k for k in self._carried if has_hole[k]]))
         self._tick("cpu_finish", clock)
         self.last_stats.update(rounds=float(rounds), cuts=float(motion.cuts.sum()))
         # Not held between windows: the pipeline keeps the result, and
@@ -746,7 +685,6 @@ class FlowEngine:
         self._work = None
         self._holes = None
         self._carried = {}
-        self._ages = {}
         self._distant_sources = None
         self._ring_rows = []
         return work
@@ -874,8 +812,8 @@ class FlowEngine:
 
         Returns the image, and the hole pixels no candidate reached with the
         pixels a spatial fill may copy from (None, None when there are none).
-        For a ``keyframe``, the age and error of what fills its hole are
-        kept, for the chains that will copy from it (see :meth:`_carry`).
+        Recording provenance, a ``keyframe``'s age and error maps are kept
+        for the chains that will copy from it (see :meth:`_carry`).
         """
         ys, xs = tracked[t]
         hole = holes[t]
@@ -895,8 +833,8 @@ class FlowEngine:
             alpha=self.alpha,
             tau=self.tau,
         )
-        if self.provenance is not None or self.smooth_mix > 0:
-            # How far back, through keyframes, each pixel's fill was seen.
+        if self.provenance is not None:
+            # Debug: how far back, through keyframes, each pixel's fill was seen.
             errors, distances = self._carry(cands)
             age = np.where(found.any(axis=0), (weights * distances).sum(axis=0), _INVENTED_AGE)
             age_map = np.full(hole.shape, _INVENTED_AGE, np.float32)
@@ -905,8 +843,6 @@ class FlowEngine:
                 uncertainty = np.zeros(hole.shape, np.float32)
                 uncertainty[ys, xs] = (weights * errors).sum(axis=0)
                 self._carried[t] = (age_map, uncertainty)
-            elif self.smooth_mix > 0:
-                self._ages[t] = age_map
             if self.provenance_age is not None:
                 inside = hole[ys, xs]
                 self.provenance_age[t, ys[inside], xs[inside]] = age[inside]
@@ -944,25 +880,6 @@ class FlowEngine:
             return image, missing, ~missing & (sources[t] | hole)
         return image, None, None
 
-
-    def _mix_smooth(
-        self, image: NDArray[np.uint8], hole: NDArray[np.bool_], age: NDArray[np.float32]
-    ) -> NDArray[np.uint8]:
-        """``image`` with its hole mixed with a smooth fill, more where the fill is older.
-
-        The smooth fill's weight is ``smooth_mix * (1 - exp(-age / smooth_age))``:
-        content copied from the next frames is kept, content carried from
-        far away or invented is averaged with the smooth fill of this
-        frame's own surroundings. Two estimates with partly independent
-        errors average to a smaller error than either.
-        """
-        smooth = _smooth_at_scale(self._smooth, image, hole)
-        ys, xs = np.nonzero(hole)
-        weight = self.smooth_mix * (1.0 - np.exp(-age[ys, xs] / self.smooth_age))
-        mixed = image[ys, xs] * (1.0 - weight[:, None]) + smooth[ys, xs] * weight[:, None]
-        out = image.copy()
-        out[ys, xs] = np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
-        return out
 
     def _carry(self, cands: list[Candidates]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Chain errors and distances ``(K, N)``, counted back to observed content.
