@@ -17,6 +17,11 @@ itself, or the smooth leftover fill. Per class it prints
   computes it (mean over frames, each capped at 100 dB, so a class that
   fills whole frames' holes reads as a huge cost).
 
+Then the copied pixels (first or second hand) by *age*: how many frames
+back, through keyframes, their content was seen
+(:attr:`vidfill.engines.flow.FlowEngine.provenance_age`), with share, PSNR
+and Telea's PSNR per age bucket.
+
 Usage::
 
     .venv/bin/python benchmarks/flow_breakdown.py --frames 40 --clips tennis,kite-surf \
