@@ -51,6 +51,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from _paths import SHARED_CLIPS
+from flow_quality import _options
 
 from vidfill.bench.masks import make_masks
 from vidfill.engines import get_engine
@@ -113,6 +114,10 @@ def pair_errors(
     return float(np.abs(diff).mean()), float(((diff / 255.0) ** 2).mean() * 1e3)
 
 
+#: Engine settings from ``--opt key=value`` (as ``flow_quality.py``).
+ENGINE_OPTIONS: dict[str, object] = {}
+
+
 def run(
     frames: list[np.ndarray],
     holes: list[np.ndarray],
@@ -126,7 +131,7 @@ def run(
         fill_stream(
             frames,
             holes,
-            get_engine(method),
+            get_engine(method, **ENGINE_OPTIONS),
             window=settings,
             max_side=None,
             on_checkpoint=boundaries.append,
@@ -362,7 +367,9 @@ def main() -> None:
         default="auto",
         help="seam_frames values to compare, e.g. 0,auto (0: no fade; auto: the look-ahead)",
     )
+    parser.add_argument("--opt", action="append", default=[], help="engine option k=v")
     args = parser.parse_args()
+    ENGINE_OPTIONS.update(_options(args.opt))
     settings = WindowSettings.for_length(args.window)
     if args.context is not None or args.lookahead is not None:
         settings = WindowSettings(

@@ -227,3 +227,24 @@ def test_an_error_in_the_keyframe_fill_is_raised_not_lost() -> None:
     engine._spatial = failing
     with pytest.raises(RuntimeError, match="spatial fill failed"):
         engine.fill_window(frames, holes)
+
+
+def test_provenance_labels_every_hole_pixel_by_how_it_was_filled() -> None:
+    from vidfill.engines.flow import PROVENANCE
+
+    count, height, width, pan = 10, 96, 128, 2
+    canvas = _texture(height, width + pan * count)
+    truth = np.stack([canvas[:, i * pan : i * pan + width] for i in range(count)])
+    holes = np.stack([_disc(height, width, 48, 40 + 4 * i, 14) for i in range(count)])
+    blanked = np.where(holes[..., None], 0, truth).astype(np.uint8)
+    engine = FlowEngine()
+    engine.record_provenance = True
+    out = engine.fill_window(blanked, holes)
+    labels = engine.provenance
+    assert labels is not None and engine.provenance_age is not None
+    assert (labels[holes] > 0).all() and (labels[~holes] == 0).all()
+    # A pan under a moving hole: nearly everything is copied from neighbours.
+    assert (labels[holes] == PROVENANCE["local"]).mean() > 0.9
+    # Recording changes nothing.
+    np.testing.assert_array_equal(out, FlowEngine().fill_window(blanked, holes))
+

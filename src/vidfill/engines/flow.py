@@ -57,6 +57,26 @@ from vidfill.propagate.verify import Verdicts, verify_relaxed
 #: Threads for per-frame and per-pair work (the target machine has 2 cores).
 _WORKERS = 2
 
+#: Age (frames) recorded for invented pixels, which no frame shows, in
+#: :attr:`FlowEngine.provenance_age`: older than any copy within a window.
+_INVENTED_AGE = 30.0
+
+#: How each hole pixel was filled, in :attr:`FlowEngine.provenance` (a debug
+#: record, see ``benchmarks/flow_breakdown.py``): by the candidate with the
+#: largest fusion weight, or by the fill where there was none. The "via
+#: keyframe" classes are chains that land inside a keyframe's hole, split by
+#: how the keyframe got that pixel (first-hand class, as recorded there).
+PROVENANCE: dict[str, int] = {
+    "local": 1,  # a neighbour chain into observed content
+    "distant": 2,  # a distant frame aligned by homography
+    "synthesised": 3,  # the first keyframe's spatial fill (PatchMatch by default)
+    "leftover": 4,  # the smooth per-frame / later-keyframe fill
+    "via keyframe local": 5,
+    "via keyframe distant": 6,
+    "via keyframe synth": 7,
+    "via keyframe leftover": 8,
+}
+
 #: Candidates for some rows of a frame's tracked pixels: (rows, candidates).
 _Sparse = tuple[NDArray[np.int32], Candidates]
 
@@ -324,10 +344,20 @@ class FlowEngine:
         # Set during fill_window only: the working frames, and per frame which
         # tracked pixels lie on the ring around the hole.
         self._work: NDArray[np.uint8] | None = None
+        self._holes: NDArray[np.bool_] | None = None
         self._distant_sources: NDArray[np.bool_] | None = None
         self._ring_rows: list[NDArray[np.bool_]] = []
         #: Figures of the last window, for benchmarks and debugging.
         self.last_stats: dict[str, float] = {}
+        #: Set True to record, per window, how each hole pixel was filled
+        #: (:data:`PROVENANCE` codes, uint8 (T, H, W), 0 outside holes) in
+        #: :attr:`provenance`. Off by default: it costs a full-window map.
+        self.record_provenance = False
+        self.provenance: NDArray[np.uint8] | None = None
+        self.provenance_age: NDArray[np.float32] | None = None
+        # Recording provenance, per keyframe of the window: how far (frames)
+        # and how uncertain (px) the content its hole was filled with is.
+        self._carried: dict[int, tuple[NDArray[np.float32], NDArray[np.float32]]] = {}
 
     def _tick(self, key: str, start: float) -> None:
         # Process CPU time (all threads) per stage, for benchmarks/flow_speed.py.
@@ -537,6 +567,12 @@ class FlowEngine:
         # be finished in place and in parallel without a second copy.
         work = frames.copy()
         self._work = work
+        self._holes = holes
+        self._carried = {}
+        self.provenance = np.zeros(holes.shape, np.uint8) if self.record_provenance else None
+        self.provenance_age = (
+            np.full(holes.shape, _INVENTED_AGE, np.float32) if self.record_provenance else None
+        )
         done = ~has_hole
         rounds = 0
         previous = None
@@ -602,7 +638,12 @@ class FlowEngine:
                 # clips, 40 frames, spatial="patch": same PSNR and E_warp as
                 # synthesising every round, dog-agility 854x480 CPU 11.9 -> 8.3 s).
                 fill = self._spatial if rounds == 0 else self._leftover
-                fused = self._fuse(key, work, holes, tracked, sources, future, past, extra)
+                fused = self._fuse(
+                    key, work, holes, tracked, sources, future, past, extra, keyframe=True
+                )
+                if self.provenance is not None and fused[1] is not None:
+                    code = "synthesised" if rounds == 0 else "leftover"
+                    self.provenance[key][fused[1]] = PROVENANCE[code]
                 keyframe = (key, spatial_pool.submit(self._fill_rest, *fused, fill))
                 del fused
                 self._tick("cpu_keyframes", clock)
@@ -630,6 +671,8 @@ class FlowEngine:
 
         def finish(t: int) -> None:
             fused = self._fuse(t, work, holes, tracked, sources, future, past, extra)
+            if self.provenance is not None and fused[1] is not None:
+                self.provenance[t][fused[1]] = PROVENANCE["leftover"]
             image = self._fill_rest(*fused, self._leftover)
             np.copyto(work[t], image, where=holes[t][..., None])
 
@@ -640,6 +683,8 @@ class FlowEngine:
         # Not held between windows: the pipeline keeps the result, and
         # these would outlive it into the next window's peak.
         self._work = None
+        self._holes = None
+        self._carried = {}
         self._distant_sources = None
         self._ring_rows = []
         return work
@@ -760,11 +805,15 @@ class FlowEngine:
         future: list[CandidateSet],
         past: list[CandidateSet],
         extra: list[_Sparse | None],
+        *,
+        keyframe: bool = False,
     ) -> tuple[NDArray[np.uint8], NDArray[np.bool_] | None, NDArray[np.bool_] | None]:
         """Frame ``t`` with its candidates fused and the seam corrected.
 
         Returns the image, and the hole pixels no candidate reached with the
         pixels a spatial fill may copy from (None, None when there are none).
+        Recording provenance, a ``keyframe``'s age and error maps are kept
+        for the chains that will copy from it (see :meth:`_carry`).
         """
         ys, xs = tracked[t]
         hole = holes[t]
@@ -784,11 +833,27 @@ class FlowEngine:
             alpha=self.alpha,
             tau=self.tau,
         )
+        if self.provenance is not None:
+            # Debug: how far back, through keyframes, each pixel's fill was seen.
+            errors, distances = self._carry(cands)
+            age = np.where(found.any(axis=0), (weights * distances).sum(axis=0), _INVENTED_AGE)
+            age_map = np.full(hole.shape, _INVENTED_AGE, np.float32)
+            age_map[ys, xs] = age
+            if keyframe:
+                uncertainty = np.zeros(hole.shape, np.float32)
+                uncertainty[ys, xs] = (weights * errors).sum(axis=0)
+                self._carried[t] = (age_map, uncertainty)
+            if self.provenance_age is not None:
+                inside = hole[ys, xs]
+                self.provenance_age[t, ys[inside], xs[inside]] = age[inside]
+            del errors, distances, age
         colours = np.stack(
             [sample_stack_bilinear(work, np.maximum(c.t, 0), c.x, c.y) for c in cands]
         )
         fused = fuse(colours, weights)
         any_found = found.any(axis=0)
+        if self.provenance is not None:
+            self._record(t, cands, weights, any_found, ys, xs, hole)
         # Per-pixel temporaries go before the full-frame work below: two
         # frames are finished at once while the window's state is still held.
         del cands, found, weights, colours
@@ -814,6 +879,72 @@ class FlowEngine:
         if missing.any():
             return image, missing, ~missing & (sources[t] | hole)
         return image, None, None
+
+
+    def _carry(self, cands: list[Candidates]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+        """Chain errors and distances ``(K, N)``, counted back to observed content.
+
+        A chain that lands in a keyframe's hole copies what the keyframe was
+        filled with, which came from further away (or was invented): its
+        distance adds the keyframe's own and its error is the larger of the
+        two. Used for the age of a fill only, not for the fusion weights:
+        weighing candidates by these (so that a direct chain outweighs a
+        copy of a keyframe's copy) took kite-surf 17.03 -> 16.29 dB and the
+        11-clip mean 17.90 -> 17.82 (``flow_quality.py --frames 40``).
+        """
+        errors = np.stack([c.error for c in cands]).astype(np.float32)
+        distances = np.stack([c.distance for c in cands]).astype(np.float32)
+        if not self._carried or self._holes is None:
+            return errors, distances
+        holes = self._holes
+        _, height, width = holes.shape
+        for k, c in enumerate(cands):
+            for key, (age, uncertainty) in self._carried.items():
+                rows = np.flatnonzero(c.t == key)
+                if len(rows) == 0:
+                    continue
+                ry = np.clip(np.rint(c.y[rows]), 0, height - 1).astype(np.intp)
+                rx = np.clip(np.rint(c.x[rows]), 0, width - 1).astype(np.intp)
+                inside = holes[key, ry, rx]
+                rows, ry, rx = rows[inside], ry[inside], rx[inside]
+                distances[k, rows] += age[ry, rx]
+                errors[k, rows] = np.maximum(errors[k, rows], uncertainty[ry, rx])
+        return errors, distances
+
+    def _record(
+        self,
+        t: int,
+        cands: list[Candidates],
+        weights: NDArray[np.float32],
+        any_found: NDArray[np.bool_],
+        ys: NDArray[np.int32],
+        xs: NDArray[np.int32],
+        hole: NDArray[np.bool_],
+    ) -> None:
+        """Write the provenance of frame ``t``'s found hole pixels (debug only).
+
+        A pixel is labelled by its heaviest candidate; a candidate landing
+        inside another frame's hole reads a keyframe's fill, and is labelled
+        by how that keyframe's pixel was filled.
+        """
+        assert self.provenance is not None and self._holes is not None
+        best = np.argmax(weights, axis=0)
+        rows = np.arange(len(ys))
+        src_t = np.stack([c.t for c in cands])[best, rows].astype(np.intp)
+        src_x = np.stack([c.x for c in cands])[best, rows]
+        src_y = np.stack([c.y for c in cands])[best, rows]
+        code = np.where(best < 2, PROVENANCE["local"], PROVENANCE["distant"]).astype(np.uint8)
+        _, height, width = self._holes.shape
+        sy = np.clip(np.rint(src_y), 0, height - 1).astype(np.intp)
+        sx = np.clip(np.rint(src_x), 0, width - 1).astype(np.intp)
+        st = np.maximum(src_t, 0)
+        inside = any_found & self._holes[st, sy, sx]
+        # A keyframe's own "via" pixels keep their first-hand class.
+        first_hand = self.provenance[st, sy, sx][inside]
+        first_hand = np.where(first_hand > 4, first_hand - 4, first_hand)
+        code[inside] = np.where(first_hand > 0, first_hand + 4, 0)
+        keep = any_found & hole[ys, xs]
+        self.provenance[t, ys[keep], xs[keep]] = code[keep]
 
 
 class _Estimate(NamedTuple):
