@@ -880,7 +880,6 @@ class FlowEngine:
             return image, missing, ~missing & (sources[t] | hole)
         return image, None, None
 
-
     def _carry(self, cands: list[Candidates]) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
         """Chain errors and distances ``(K, N)``, counted back to observed content.
 
