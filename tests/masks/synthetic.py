@@ -100,3 +100,34 @@ def faint_object_clip(
         frames.append(frame)
         boxes.append((float(x), float(y), 24.0, 24.0))
     return frames, boxes
+
+
+def shadowed_disk_clip(
+    count: int = 16, height: int = 120, width: int = 200
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """A red textured disk moving right over a slowly panning grey texture, with a dark
+    shadow under it moving along (background that moves like the object, as a car's
+    shadow does).
+
+    Returns the frames and the disk's true mask on each frame (the shadow excluded).
+    """
+    background = texture(height, width + count + 8, seed=5)
+    background = (background // 2 + 64).astype(np.uint8)
+    skin = texture(height, width, seed=6, blur=2.0)
+    frames, truths = [], []
+    for t in range(count):
+        frame = background[:, t : t + width].copy()
+        cx, cy = 40 + 3 * t, 50
+        shadow = np.zeros((height, width), np.uint8)
+        cv2.ellipse(shadow, (cx + 6, cy + 22), (18, 7), 0, 0, 360, 1, -1)
+        frame[shadow > 0] = (frame[shadow > 0] // 4).astype(np.uint8)
+        disk = np.zeros((height, width), np.uint8)
+        cv2.circle(disk, (cx, cy), 20, 1, -1)
+        # A textured red: trackable, and far from the grey background's colours.
+        red = np.stack(
+            [200 + skin[..., 0] // 5, 30 + skin[..., 1] // 8, 30 + skin[..., 2] // 8], axis=-1
+        )
+        frame[disk > 0] = red[disk > 0].astype(np.uint8)
+        frames.append(frame)
+        truths.append(disk > 0)
+    return frames, truths

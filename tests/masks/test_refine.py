@@ -8,7 +8,9 @@ import pytest
 
 from tests.masks.synthetic import texture
 from vidfill.masks.refine import (
+    colour_histogram,
     join_moving,
+    key_cut,
     refine_mask,
     refine_masks,
     relative_motion,
@@ -156,3 +158,31 @@ def test_vote_keeps_the_end_frames_and_votes_the_middle_ones() -> None:
     for t in range(1, 4):
         expected = masks[t] & (masks[t - 1] | masks[t + 1])
         assert np.array_equal(voted[t], expected)
+
+
+def test_key_cut_finds_the_object_in_the_users_box() -> None:
+    frame, disk = disk_scene()
+    cut = key_cut(frame, (55, 35, 51, 51))  # the disk's bounding box
+    assert cut is not None
+    inter = (cut & disk).sum()
+    assert inter / disk.sum() > 0.95
+    assert inter / cut.sum() > 0.9
+    # A box holding nothing but flat background gives no trusted cut.
+    flat = np.full((120, 160, 3), 128, np.uint8)
+    assert key_cut(flat, (55, 35, 51, 51)) is None
+
+
+def test_keyframe_colours_drop_a_background_halo_from_the_support() -> None:
+    frame, disk = disk_scene()
+    box = (50, 30, 61, 61)
+    # The support holds the disk and a 4-pixel ring of background around it (the flow
+    # carries background next to a moving object along).
+    support = cv2.dilate(disk.view(np.uint8), np.ones((9, 9), np.uint8)) > 0
+    colours = colour_histogram(frame, key_cut(frame, (55, 35, 51, 51)))
+    keyed = refine_mask(frame, box, support=support, method="keyed", key_colours=colours)
+    plain = refine_mask(frame, box, support=support, method="model")
+    assert (keyed & disk).sum() / disk.sum() > 0.95
+    assert (keyed & disk).sum() / keyed.sum() > 0.95
+    assert (plain & disk).sum() / plain.sum() < 0.85
+    # Without keyframe colours "keyed" is the model.
+    assert np.array_equal(refine_mask(frame, box, support=support, method="keyed"), plain)

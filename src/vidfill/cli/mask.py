@@ -38,7 +38,8 @@ HELP_KEEP_BOX = "Mask the whole tracked box, not the object's shape."
 HELP_GROW_DOWN = "Extend tracked masks N pixels downward (shadows)."
 HELP_TRACKER = "Tracker: hybrid (CSRT + points, default), csrt, points or kcf."
 HELP_REFINE = (
-    "How the object's shape is found in its box: model (colour and motion, default) or grabcut."
+    "How the object's shape is found in its box: keyed (colour and motion, the colours cut"
+    " out of the box on its frame; default), model (colours followed by flow) or grabcut."
 )
 HELP_PREVIEW = "Also write the video with the masks overlaid (.mp4/.mkv/.mov)."
 

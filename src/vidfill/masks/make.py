@@ -30,6 +30,8 @@ from vidfill.masks.refine import (
     REFINE_ITERATIONS,
     REFINE_METHODS,
     MotionCue,
+    colour_histogram,
+    key_cut,
     refine_mask,
     vote_mask,
 )
@@ -146,7 +148,7 @@ def iter_masks(
     ``frames`` replaces reading the input again when the caller already holds the
     decoded frames (``benchmarks/mask_quality.py`` times this exact code without
     decoding). ``refine`` is the shape method of
-    :func:`vidfill.masks.refine.refine_mask` (``"model"`` or ``"grabcut"``).
+    :func:`vidfill.masks.refine.refine_mask` (``"keyed"``, ``"model"`` or ``"grabcut"``).
     """
     frames = iter_frames(info) if frames is None else frames
     if not tracks:
@@ -163,9 +165,13 @@ def iter_masks(
     # (frame, raw mask per object) for the previous, current and next frame: the
     # temporal vote needs one frame of look-ahead.
     window: list[tuple[NDArray[np.uint8], list[NDArray[np.bool_]]]] = []
-    cue = MotionCue(info.size) if refine == "model" and not keep_box else None
+    cue = MotionCue(info.size) if refine in ("keyed", "model") and not keep_box else None
+    # "keyed": each object's colours, learned on its latest keyframe so far.
+    key_colours: list[NDArray[np.float64] | None] = [None] * len(tracks)
     for index, frame in enumerate(frames):
         motion = None if cue is None else cue.next(frame, [t.boxes[index] for t in tracks])
+        if refine == "keyed" and not keep_box:
+            _learn_key_colours(frame, index, tracks, key_colours)
         raw = [
             box_to_mask(t.boxes[index], info.size)
             if keep_box
@@ -176,8 +182,9 @@ def iter_masks(
                 support=t.support_mask(index, info.size),
                 method=refine,
                 motion=motion,
+                key_colours=colours,
             )
-            for t in tracks
+            for t, colours in zip(tracks, key_colours, strict=True)
         ]
         window.append((frame, raw))
         if len(window) > 3:
@@ -189,6 +196,23 @@ def iter_masks(
     if window:
         # The last frame: ``index`` still holds its number.
         yield _voted(window, len(window) - 1, index, tracks, smooth and not keep_box, finish)
+
+
+def _learn_key_colours(
+    frame: NDArray[np.uint8],
+    index: int,
+    tracks: Sequence[Track],
+    colours: list[NDArray[np.float64] | None],
+) -> None:
+    """On a keyframe of a track, replace that track's object colours by those of the
+    object GrabCut cuts out of the user's box there (kept when the cut fails)."""
+    for number, track in enumerate(tracks):
+        # A track made without keyframes started from frame 0.
+        if index not in (track.keys or [0]):
+            continue
+        cut = key_cut(frame, track.boxes[index])
+        if cut is not None:
+            colours[number] = colour_histogram(frame, cut)
 
 
 def _voted(
@@ -341,8 +365,10 @@ def make_masks(
     method : str
         Tracker: ``"hybrid"`` (default: CSRT + points), ``"csrt"``, ``"points"`` or ``"kcf"``.
     refine : str
-        How the object's shape is found in its box: ``"model"`` (default: colour and
-        motion model) or ``"grabcut"`` (see :mod:`vidfill.masks.refine`).
+        How the object's shape is found in its box: ``"keyed"`` (default: colour and
+        motion model with the object's colours cut out on the keyframe), ``"model"``
+        (colours from the flow-followed support) or ``"grabcut"`` (see
+        :mod:`vidfill.masks.refine`).
     on_start, on_frame : callables, optional
         Progress callbacks (the info, then the count of masks written).
 

@@ -12,6 +12,12 @@ from its background by one of two methods:
   that touch it join it, in and around the box (:func:`join_moving`: parts coloured
   like the background, and an object outgrowing a lagging box). Fast (no
   iterations) and steady.
+* ``"keyed"`` (default): the same model, but the object's colours are learned once,
+  on the keyframe, from the object that GrabCut cuts out of the user's box
+  (:func:`key_cut`), instead of on each frame from the flow-followed support, which
+  holds much background; the support then joins only where those colours do not
+  call it background. Frames before the first keyframe, and frames where these
+  colours keep much less than the support's colours would, use ``"model"``.
 * ``"grabcut"``: OpenCV's GrabCut seeded by the box (outside = background).
   On loose tracked boxes it often collapses to a sliver, and the whole box is then
   kept: on the DAVIS clips of ``benchmarks/mask_quality.py`` it fell back to the box
@@ -52,8 +58,8 @@ MIN_FILL = 0.12
 # 0.85 to 0.93 for a precision drop from about 0.6 to 0.5 (benchmarks/mask_quality.py).
 GROW = 0.04
 REFINE_ITERATIONS = 2
-REFINE_METHODS = ("model", "grabcut")
-DEFAULT_REFINE = "model"
+REFINE_METHODS = ("keyed", "model", "grabcut")
+DEFAULT_REFINE = "keyed"
 # Colour model ("model" method). Colours are binned this many levels per channel:
 # coarse enough that a few thousand pixels fill the histogram.
 COLOUR_LEVELS = 16
@@ -100,6 +106,33 @@ MOTION_FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 # motocross-jump 0.843, precision 0.340; share 0.3: 0.870, 0.321.
 JOIN_SHARE = 0.5
 JOIN_REACH = 0.5
+# "keyed" method: the object is cut out of the user's box on the keyframe by GrabCut
+# seeded by the box, on a crop KEY_CROP of the box size larger on each side, reduced
+# to KEY_SIDE pixels, in KEY_ITERATIONS. At 320 px the cut held more of the object
+# than at 160 (DAVIS frame 0 of benchmarks/mask_quality.py, coverage / precision:
+# motocross-jump 0.54 / 0.96 -> 0.72 / 0.97, rollerblade 0.36 -> 0.81, and dog-agility
+# and kite-surf no longer below KEY_MIN_FILL of the box); 480 px changed little.
+KEY_SIDE = 320
+KEY_CROP = 0.3
+KEY_ITERATIONS = 5
+# A keyframe cut keeping less than this share of the box is not trusted.
+KEY_MIN_FILL = 0.12
+# GrabCut starts its colour models with k-means on OpenCV's global random generator;
+# seeding it makes the cut independent of what ran before.
+KEY_SEED = 1
+# When the object moves on its own, the keyframe's colours decide only while they keep
+# at least this share of what the support's colours keep after the motion cut (which
+# then makes the support's colours a fair estimate): when the object shows colours the
+# keyframe did not (DAVIS motocross-jump's tyres coming at the camera), its worst
+# frame fell from 0.856 to 0.817 without this. Without own motion the support's
+# colours hold the box's background, and the keyframe's always decide (checking there
+# too took bmx-trees' precision from 0.223 to 0.156).
+KEY_MIN_KEPT = 0.5
+# Support pixels whose keyframe-colour probability is below this are background
+# (the support's flow halo, a shadow moving with a car), unless that would drop over
+# KEY_MAX_DROP of the support (then the keyframe's colours do not describe it).
+SUPPORT_COLOUR = 0.45
+KEY_MAX_DROP = 0.5
 
 
 def _region(box: FloatBox, size: tuple[int, int], margin: float) -> tuple[int, int, int, int]:
@@ -125,6 +158,7 @@ def refine_mask(
     support: NDArray[np.bool_] | None = None,
     method: str = DEFAULT_REFINE,
     motion: NDArray[np.float32] | None = None,
+    key_colours: NDArray[np.float64] | None = None,
 ) -> NDArray[np.bool_]:
     """The object inside ``box`` on ``frame`` as a mask shaped like it.
 
@@ -154,20 +188,25 @@ def refine_mask(
         parts coloured like the background (legs on a dark court, a racket), the
         flow drops parts that move like the background.
     method : str
-        ``"model"`` (default: colour and motion model, see :func:`model_mask`;
-        ``prior``, ``iterations``, ``work_side`` and ``grow`` are then unused) or
-        ``"grabcut"``.
+        ``"keyed"`` (default) or ``"model"`` (colour and motion model, see
+        :func:`model_mask`; ``prior``, ``iterations``, ``work_side`` and ``grow``
+        are then unused), or ``"grabcut"``.
     motion : float32 (H, W), optional
-        For ``"model"``: each pixel's motion relative to the background
-        (:func:`relative_motion`, resized to the frame).
+        For ``"keyed"`` and ``"model"``: each pixel's motion relative to the
+        background (:func:`relative_motion`, resized to the frame).
+    key_colours : float64 (COLOUR_LEVELS**3,), optional
+        For ``"keyed"``: the object's colours on the keyframe
+        (:func:`colour_histogram` of :func:`key_cut`); without them ``"keyed"`` is
+        ``"model"``.
 
     Returns
     -------
     bool (H, W)
         True on the object. Falls back to the box when GrabCut finds too little.
     """
-    if method == "model":
-        return model_mask(frame, box, support, motion, margin=margin)
+    if method in ("keyed", "model"):
+        colours = key_colours if method == "keyed" else None
+        return model_mask(frame, box, support, motion, margin=margin, key_colours=colours)
     if method != "grabcut":
         raise ValueError(f"unknown refinement {method!r}; choose one of {REFINE_METHODS}")
     found = _grabcut_mask(frame, box, prior, iterations, margin, work_side, grow)
@@ -183,6 +222,7 @@ def colour_probability(
     region: tuple[int, int, int, int],
     levels: int = COLOUR_LEVELS,
     blur: float = COLOUR_BLUR,
+    object_histogram: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float32]:
     """Probability that each pixel of ``region`` is object, from two colour histograms.
 
@@ -198,6 +238,9 @@ def colour_probability(
         Histogram levels per channel.
     blur : float
         Gaussian smoothing of the probabilities (pixels).
+    object_histogram : float64 (levels**3,), optional
+        The object's colours learned elsewhere (:func:`colour_histogram`, e.g. on the
+        keyframe); ``object_sample`` is then unused.
 
     Returns
     -------
@@ -205,11 +248,12 @@ def colour_probability(
         ``p(colour | object) / (p(colour | object) + p(colour | background))``, with
         one pseudo-count per bin so unseen colours get 0.5.
     """
-    step = 256 // levels
-    quantised = (frame // step).astype(np.int32)
-    code = (quantised[..., 0] * levels + quantised[..., 1]) * levels + quantised[..., 2]
+    code = _colour_codes(frame, levels)
     bins = levels**3
-    fg = np.bincount(code[object_sample], minlength=bins) + 1.0
+    if object_histogram is not None:
+        fg = object_histogram.astype(np.float64)
+    else:
+        fg = np.bincount(code[object_sample], minlength=bins) + 1.0
     bg = np.bincount(code[background_sample], minlength=bins) + 1.0
     fg /= fg.sum()
     bg /= bg.sum()
@@ -217,6 +261,70 @@ def colour_probability(
     inside = code[y0:y1, x0:x1]
     probability = (fg[inside] / (fg[inside] + bg[inside])).astype(np.float32)
     return cv2.GaussianBlur(probability, (0, 0), blur) if blur > 0 else probability
+
+
+def _colour_codes(frame: NDArray[np.uint8], levels: int) -> NDArray[np.int32]:
+    """Each pixel's colour bin (``levels`` levels a channel)."""
+    quantised = (frame // (256 // levels)).astype(np.int32)
+    return (quantised[..., 0] * levels + quantised[..., 1]) * levels + quantised[..., 2]
+
+
+def colour_histogram(
+    frame: NDArray[np.uint8], sample: NDArray[np.bool_], levels: int = COLOUR_LEVELS
+) -> NDArray[np.float64]:
+    """Colour histogram of the ``sample`` pixels of ``frame`` (one pseudo-count a bin),
+    in the bins of :func:`colour_probability`."""
+    code = _colour_codes(frame, levels)
+    return np.bincount(code[sample], minlength=levels**3) + 1.0
+
+
+def key_cut(frame: NDArray[np.uint8], box: Box | FloatBox) -> NDArray[np.bool_] | None:
+    """The object in the user's ``box`` on a keyframe: GrabCut seeded by the box.
+
+    The box is drawn around the object, so it holds the object and the ring around
+    it holds none: outside the box is sure background, inside probably object.
+
+    Returns
+    -------
+    bool (H, W) or None
+        The object, or None when the cut keeps less than :data:`KEY_MIN_FILL` of the
+        box (or fails).
+    """
+    size = frame.shape[:2]
+    fbox: FloatBox = tuple(float(v) for v in box)  # type: ignore[assignment]
+    x0, y0, x1, y1 = _region(fbox, size, KEY_CROP)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return None
+    scale = min(1.0, KEY_SIDE / max(x1 - x0, y1 - y0))
+    small_size = (max(8, round((x1 - x0) * scale)), max(8, round((y1 - y0) * scale)))
+    small = cv2.resize(frame[y0:y1, x0:x1], small_size, interpolation=cv2.INTER_AREA)
+    inside = box_to_mask(fbox, size)[y0:y1, x0:x1].view(np.uint8)
+    inside = cv2.resize(inside, small_size, interpolation=cv2.INTER_NEAREST) > 0
+    labels = np.where(inside, cv2.GC_PR_FGD, cv2.GC_BGD).astype(np.uint8)
+    if labels.all() or not labels.any():
+        # A box filling the crop leaves no background to learn from.
+        return None
+    bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(KEY_SEED)
+    try:
+        cv2.grabCut(
+            cv2.cvtColor(small, cv2.COLOR_RGB2BGR),
+            labels,
+            None,
+            bgd,
+            fgd,
+            KEY_ITERATIONS,
+            cv2.GC_INIT_WITH_MASK,
+        )
+    except cv2.error:
+        return None
+    found = (labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)
+    if found.sum() < KEY_MIN_FILL * inside.sum():
+        return None
+    full = cv2.resize(found.view(np.uint8), (x1 - x0, y1 - y0), interpolation=cv2.INTER_NEAREST)
+    out = np.zeros(size, bool)
+    out[y0:y1, x0:x1] = full > 0
+    return out
 
 
 def relative_motion(
@@ -280,8 +388,9 @@ def model_mask(
     *,
     margin: float = MARGIN,
     threshold: float | None = None,
+    key_colours: NDArray[np.float64] | None = None,
 ) -> NDArray[np.bool_]:
-    """The object inside ``box`` by its colours and its motion (the ``"model"`` method).
+    """The object inside ``box`` by its colours and its motion (``"model"``, ``"keyed"``).
 
     The object's colours are sampled on its support (or the box when the support is
     too small), the background's on a ring around the box; pixels of the box more
@@ -304,6 +413,11 @@ def model_mask(
     threshold : float, optional
         Object probability above which a pixel of the box is object
         (default :data:`OBJECT_PROBABILITY`).
+    key_colours : float64 (COLOUR_LEVELS**3,), optional
+        The object's colours learned on the keyframe (:func:`colour_histogram` of
+        :func:`key_cut`; the ``"keyed"`` method). They replace the support's colours
+        while they keep at least :data:`KEY_MIN_KEPT` of what those keep, and the
+        support then joins only where they give it :data:`SUPPORT_COLOUR` or more.
 
     Returns
     -------
@@ -325,16 +439,33 @@ def model_mask(
         return inside
     region = _region(fbox, size, margin)
     x0, y0, x1, y1 = region
-    found = np.zeros(size, bool)
     threshold = OBJECT_PROBABILITY if threshold is None else threshold
-    found[y0:y1, x0:x1] = colour_probability(frame, sample, ring, region) > threshold
-    found &= inside
     own = 0.0
     if motion is not None and support.any():
         own = float(np.percentile(motion[support], 75))
-        if own > MIN_OWN_MOTION:
-            found &= motion >= max(STILL_MOTION, STILL_SHARE * own)
-    found |= support & _region_mask(fbox, size, margin)
+    # Pixels moving like the camera are background when the object moves on its own.
+    still = None
+    if motion is not None and own > MIN_OWN_MOTION:
+        still = motion < max(STILL_MOTION, STILL_SHARE * own)
+
+    def by_colour(probability: NDArray[np.float32]) -> NDArray[np.bool_]:
+        kept = np.zeros(size, bool)
+        kept[y0:y1, x0:x1] = probability > threshold
+        kept &= inside
+        return kept if still is None else kept & ~still
+
+    found = by_colour(colour_probability(frame, sample, ring, region))
+    near = support & _region_mask(fbox, size, margin)
+    if key_colours is not None:
+        keyed = colour_probability(frame, sample, ring, region, object_histogram=key_colours)
+        by_key = by_colour(keyed)
+        if still is None or by_key.sum() >= KEY_MIN_KEPT * found.sum():
+            found = by_key
+            likely = np.zeros(size, bool)
+            likely[y0:y1, x0:x1] = keyed >= SUPPORT_COLOUR
+            if (near & ~likely).sum() <= KEY_MAX_DROP * near.sum():
+                near &= likely
+    found |= near
     if motion is not None and own > MIN_OWN_MOTION:
         found = join_moving(found, motion, own, _region(fbox, size, JOIN_REACH))
     return _clean(found)

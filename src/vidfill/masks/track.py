@@ -129,6 +129,8 @@ class Track:
         long clips small; None where empty or not followed.
     support_size : (H, W)
         Size of the reduced frames the supports live on.
+    keys : list of int
+        The frames the user drew boxes on, in order (empty: unknown).
     """
 
     boxes: list[FloatBox] = field(default_factory=list)
@@ -136,6 +138,7 @@ class Track:
     lost: list[bool] = field(default_factory=list)
     supports: list[tuple[int, int, NDArray[np.bool_]] | None] = field(default_factory=list)
     support_size: tuple[int, int] = (0, 0)
+    keys: list[int] = field(default_factory=list)
 
     def support_mask(self, index: int, size: tuple[int, int]) -> NDArray[np.bool_] | None:
         """The object's pixels on frame ``index`` as followed by flow (see
@@ -712,7 +715,7 @@ def track_box(
                 (1 - weight) * va + weight * vb for va, vb in zip(fa, fb, strict=False)
             )
             confs[index] = (1 - weight) * ca + weight * cb
-    track = Track(support_size=grays[0].shape[:2])
+    track = Track(support_size=grays[0].shape[:2], keys=sorted({k for k, _ in keys}))
     key_frames = np.array([k for k, _ in keys])
     supports = _supports(grays, [(k, scaled(b)) for k, b in keys]) if follow_shape else {}
     for index, (b, c) in enumerate(zip(boxes, confs, strict=False)):
