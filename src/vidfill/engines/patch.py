@@ -35,7 +35,8 @@ result to every frame instead.
   nearby frames (``local_span``) show it from their median, so what passes
   through the hole stays; a frame whose surroundings of the hole disagree
   with the plate (something crosses it) is synthesised on its own, warm-started
-  from the plate. ``benchmarks/patch_quality.py`` (20 frames; against
+  from the plate, within ``frame_reach`` of what changed (the rest of its hole
+  keeps the plate's fill). ``benchmarks/patch_quality.py`` (20 frames; against
   per-frame Telea; per-frame warm starts before -> this engine), 11 cases on
   devil-sample, schoolgirls, rollerblade, tennis: flicker ratio after flow
   compensation 0.92 -> 0.78, after camera compensation 0.79 -> 0.54, texture
