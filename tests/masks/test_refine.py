@@ -8,6 +8,7 @@ import pytest
 
 from tests.masks.synthetic import texture
 from vidfill.masks.refine import (
+    StillCutGuard,
     colour_histogram,
     join_moving,
     key_cut,
@@ -88,6 +89,33 @@ def test_model_refinement_drops_pixels_moving_with_the_camera() -> None:
     assert refine_mask(frame, box, support=support, method="model")[60, 60]
 
 
+def test_still_cut_guard_recuts_a_frame_that_suddenly_loses_half_the_object() -> None:
+    frame, disk = disk_scene()
+    box = (50, 30, 61, 61)
+    moving = np.full(disk.shape, 3.0, np.float32)
+    # Next frame the object's own motion is overestimated (its support leaked onto
+    # background moving faster) and its left half falls under the still threshold.
+    misjudged = moving.copy()
+    misjudged[:, :80] = 0.2
+    right_half = disk & (np.arange(160) >= 80)
+    guard = StillCutGuard()
+    assert guard.floor() == 0
+    whole = refine_mask(frame, box, support=disk, method="model", motion=moving, guard=guard)
+    assert (whole & disk).sum() > 0.95 * disk.sum()
+    assert guard.floor() == pytest.approx(0.75 * whole.sum())
+    half = refine_mask(frame, box, support=right_half, method="model", motion=misjudged)
+    assert (half & disk).sum() < 0.7 * disk.sum()  # what the cut alone keeps
+    kept = refine_mask(
+        frame, box, support=right_half, method="model", motion=misjudged, guard=guard
+    )
+    assert (kept & disk).sum() > 0.95 * disk.sum()
+    # A cut that keeps the object's size is left alone, and only recent frames count.
+    guard = StillCutGuard(frames=1)
+    guard.record(10_000)
+    guard.record(100)
+    assert guard.floor() == pytest.approx(75.0)
+
+
 def test_join_moving_adds_touching_movers_within_reach_only() -> None:
     found = np.zeros((100, 200), bool)
     found[40:60, 40:60] = True
@@ -142,16 +170,15 @@ def test_relative_motion_is_zero_on_the_background_and_large_on_a_mover() -> Non
 
 
 def test_vote_keeps_the_end_frames_and_votes_the_middle_ones() -> None:
-    # A blob that changes shape every frame inside a still box: the middle frames
-    # keep what two of three frames mark; the first and last frames have a single
-    # neighbour, and voting with it would cut what changed, so they are kept whole.
+    # A blob that moves every frame: the middle frames keep what two of three frames
+    # mark; the first and last frames have a single neighbour, and voting with it
+    # would cut what changed, so they are kept whole.
     masks = []
     for t in range(5):
         mask = np.zeros((40, 60), bool)
         mask[10:30, 10 + 5 * t : 30 + 5 * t] = True
         masks.append(mask)
-    boxes = [(5.0, 5.0, 50.0, 30.0)] * 5
-    voted = list(smooth_masks(masks, boxes))
+    voted = list(smooth_masks(masks))
     assert len(voted) == 5
     assert np.array_equal(voted[0], masks[0])
     assert np.array_equal(voted[-1], masks[-1])

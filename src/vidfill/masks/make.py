@@ -30,6 +30,7 @@ from vidfill.masks.refine import (
     REFINE_ITERATIONS,
     REFINE_METHODS,
     MotionCue,
+    StillCutGuard,
     colour_histogram,
     key_cut,
     refine_mask,
@@ -168,6 +169,7 @@ def iter_masks(
     cue = MotionCue(info.size) if refine in ("keyed", "model") and not keep_box else None
     # "keyed": each object's colours, learned on its latest keyframe so far.
     key_colours: list[NDArray[np.float64] | None] = [None] * len(tracks)
+    guards = [StillCutGuard() for _ in tracks]
     for index, frame in enumerate(frames):
         motion = None if cue is None else cue.next(frame, [t.boxes[index] for t in tracks])
         if refine == "keyed" and not keep_box:
@@ -183,19 +185,17 @@ def iter_masks(
                 method=refine,
                 motion=motion,
                 key_colours=colours,
+                guard=guard,
             )
-            for t, colours in zip(tracks, key_colours, strict=True)
+            for t, colours, guard in zip(tracks, key_colours, guards, strict=True)
         ]
         window.append((frame, raw))
         if len(window) > 3:
             window.pop(0)
         if len(window) >= 2:
-            yield _voted(
-                window, len(window) - 2, index - 1, tracks, smooth and not keep_box, finish
-            )
+            yield _voted(window, len(window) - 2, smooth and not keep_box, finish)
     if window:
-        # The last frame: ``index`` still holds its number.
-        yield _voted(window, len(window) - 1, index, tracks, smooth and not keep_box, finish)
+        yield _voted(window, len(window) - 1, smooth and not keep_box, finish)
 
 
 def _learn_key_colours(
@@ -218,16 +218,14 @@ def _learn_key_colours(
 def _voted(
     window: list[tuple[NDArray[np.uint8], list[NDArray[np.bool_]]]],
     current: int,
-    index: int,
-    tracks: Sequence[Track],
     smooth: bool,
     finish: Callable[[NDArray[np.bool_]], NDArray[np.bool_]],
 ) -> tuple[NDArray[np.uint8], NDArray[np.bool_]]:
-    frame = window[current][0]
-    parts = []
-    for number, track in enumerate(tracks):
-        masks = [raw[number] for _, raw in window]
-        parts.append(vote_mask(masks, current, index, track.boxes) if smooth else masks[current])
+    frame, raw = window[current]
+    parts = [
+        vote_mask([masks[number] for _, masks in window], current) if smooth else mask
+        for number, mask in enumerate(raw)
+    ]
     return frame, finish(np.logical_or.reduce(parts))
 
 
