@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import cv2
@@ -131,44 +132,24 @@ def test_clean_locked_off_noisy_shot_has_no_overlay() -> None:
         assert not mask.any() and boxes == []
 
 
+def _benchmark_burners():
+    """``burn`` and ``_jpeg`` of benchmarks/mask_quality.py: the test checks what it reports."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        import mask_quality
+    finally:
+        sys.path.pop(0)
+    return mask_quality.burn, mask_quality._jpeg
+
+
 def test_caption_band_on_the_real_locked_off_clip(clips_dir: Path) -> None:
     # schoolgirls: a locked-off, noisy 432x240 shot with people walking; the band of
     # benchmarks/mask_quality.py (80% dark, opaque text, JPEG 90) is found, and the
     # clip without it gives nothing.
+    burn, jpeg = _benchmark_burners()
     paths = sorted((clips_dir / "schoolgirls" / "frames").glob("*.jpg"))[::2]
     frames = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in paths]
-    height, width = frames[0].shape[:2]
-    alpha = np.zeros((height, width))
-    alpha[height - 60 : height - 20, width // 6 : width - width // 6] = 0.8
-    text = np.zeros((height, width), np.uint8)
-    cv2.putText(
-        text,
-        "Burned-in caption",
-        (width // 6 + 10, height - 30),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        0.7,
-        255,
-        2,
-        cv2.LINE_AA,
-    )
-    layer = np.full((height, width, 3), 20.0)
-    layer[text > 0] = (255, 255, 0)
-    alpha = np.maximum(alpha, text / 255.0)
-
-    def jpeg(frame: np.ndarray) -> np.ndarray:
-        ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        assert ok
-        return cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-
-    burned = [
-        jpeg(
-            np.clip(f * (1 - alpha[..., None]) + layer * alpha[..., None] + 0.5, 0, 255).astype(
-                np.uint8
-            )
-        )
-        for f in frames
-    ]
-    truth = alpha > 0.1
+    burned, truth = burn(frames, "band")
     mask, _ = detect_overlay(burned)
     assert (mask & truth).sum() / truth.sum() >= 0.95
     assert mask.sum() < 2 * truth.sum()
