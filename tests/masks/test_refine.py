@@ -134,6 +134,18 @@ def test_join_moving_adds_touching_movers_within_reach_only() -> None:
     assert clipped[50, 70] and not clipped[50, 80]
 
 
+def test_join_moving_leaves_a_touching_halo_at_two_thirds_of_the_object_speed() -> None:
+    found = np.zeros((100, 200), bool)
+    found[40:60, 40:60] = True
+    motion = np.zeros((100, 200), np.float32)
+    motion[40:60, 40:60] = 6.0
+    motion[40:60, 60:80] = 4.0  # a flow halo or a shadow dragged along, touching it
+    motion[60:75, 40:60] = 5.0  # a part of the object, a little slower
+    joined = join_moving(found, motion, own=6.0, region=(0, 0, 200, 100))
+    assert not joined[40:60, 62:80].any()
+    assert joined[62:75, 40:60].all()
+
+
 def test_model_refinement_joins_parts_coloured_like_the_background_that_move() -> None:
     # A red disk with an arm painted in the background's texture: colour alone
     # cannot tell the arm from the background, its motion can.

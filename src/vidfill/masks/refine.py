@@ -104,8 +104,11 @@ MOTION_FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 # clip never lower (motocross-jump 0.757 -> 0.856, tennis 0.858 -> 0.886, dog-agility
 # 0.861 -> 0.884, kite-surf 0.894 -> 0.919, rollerblade 0.943 -> 0.976), precision
 # 0.348 -> 0.330 (motocross-jump 0.561 -> 0.491). Joining only outside the box:
-# motocross-jump 0.843, precision 0.340; share 0.3: 0.870, 0.321.
-JOIN_SHARE = 0.5
+# motocross-jump 0.843, precision 0.340; share 0.3: 0.870, 0.321. With the keyframe
+# colours and shape, share 0.5 -> 0.75 took precision 0.374 -> 0.395 (pieces moving
+# at half the object's speed are mostly its flow halo, shadows and spray), worst frame
+# per clip >= 0.859; 0.9 gave 0.404 with motocross-jump's worst frame 0.846.
+JOIN_SHARE = 0.75
 JOIN_REACH = 0.5
 # "keyed" method: the object is cut out of the user's box on the keyframe by GrabCut
 # seeded by the box, on a crop KEY_CROP of the box size larger on each side, reduced
