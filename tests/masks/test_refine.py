@@ -12,7 +12,6 @@ from vidfill.masks.refine import (
     colour_histogram,
     join_moving,
     key_cut,
-    key_shape,
     refine_mask,
     refine_masks,
     relative_motion,
@@ -226,40 +225,3 @@ def test_keyframe_colours_drop_a_background_halo_from_the_support() -> None:
     assert (plain & disk).sum() / plain.sum() < 0.85
     # Without keyframe colours "keyed" is the model.
     assert np.array_equal(refine_mask(frame, box, support=support, method="keyed"), plain)
-
-
-def test_key_shape_is_where_the_cut_lay_in_its_box() -> None:
-    cut = np.zeros((120, 160), bool)
-    cut[40:80, 20:50] = True  # the left half of the box below
-    grid = key_shape(cut, (20, 40, 60, 40))
-    assert grid is not None
-    assert grid.max() == pytest.approx(1.0)
-    assert grid[:, :8].mean() > 0.8
-    assert grid[:, -8:].mean() < 0.3
-    # A cut outside the box gives no shape.
-    assert key_shape(cut, (100, 0, 20, 20)) is None
-
-
-def test_keyframe_shape_drops_object_like_colours_far_from_the_keyframe_cut() -> None:
-    frame, disk = disk_scene(cx=65, cy=60, radius=20)
-    box = (40, 30, 81, 61)
-    # On the keyframe the object filled the left of its box; later the box's right end
-    # holds a patch two thirds coloured like it, which the keyframe colours alone keep.
-    colours = colour_histogram(frame, disk)
-    shape = key_shape(disk, box)
-    assert shape is not None
-    later = frame.copy()
-    ys, xs = np.mgrid[0:120, 0:160]
-    patch = (xs >= 100) & (xs < 120) & (ys >= 40) & (ys < 80)
-    later[patch & ((xs + ys) % 3 != 0)] = (230, 40, 30)
-    plain = refine_mask(later, box, method="keyed", key_colours=colours)
-    shaped = refine_mask(later, box, method="keyed", key_colours=colours, key_shape=shape)
-    assert (plain & patch).sum() > 0.5 * patch.sum()
-    assert (shaped & patch).sum() < 0.2 * (plain & patch).sum()
-    # The edge, where blurred colours sit near the threshold, loses a few pixels.
-    assert (shaped & disk).sum() / disk.sum() > 0.9
-    # The "model" method ignores the shape.
-    assert np.array_equal(
-        refine_mask(later, box, method="model", key_shape=shape),
-        refine_mask(later, box, method="model"),
-    )

@@ -33,7 +33,6 @@ from vidfill.masks.refine import (
     StillCutGuard,
     colour_histogram,
     key_cut,
-    key_shape,
     refine_mask,
     vote_mask,
 )
@@ -170,12 +169,11 @@ def iter_masks(
     cue = MotionCue(info.size) if refine in ("keyed", "model") and not keep_box else None
     # "keyed": each object's colours, learned on its latest keyframe so far.
     key_colours: list[NDArray[np.float64] | None] = [None] * len(tracks)
-    key_shapes: list[NDArray[np.float32] | None] = [None] * len(tracks)
     guards = [StillCutGuard() for _ in tracks]
     for index, frame in enumerate(frames):
         motion = None if cue is None else cue.next(frame, [t.boxes[index] for t in tracks])
         if refine == "keyed" and not keep_box:
-            _learn_key_colours(frame, index, tracks, key_colours, key_shapes)
+            _learn_key_colours(frame, index, tracks, key_colours)
         raw = [
             box_to_mask(t.boxes[index], info.size)
             if keep_box
@@ -188,11 +186,8 @@ def iter_masks(
                 motion=motion,
                 key_colours=colours,
                 guard=guard,
-                key_shape=shape,
             )
-            for t, colours, shape, guard in zip(
-                tracks, key_colours, key_shapes, guards, strict=True
-            )
+            for t, colours, guard in zip(tracks, key_colours, guards, strict=True)
         ]
         window.append((frame, raw))
         if len(window) > 3:
@@ -208,11 +203,9 @@ def _learn_key_colours(
     index: int,
     tracks: Sequence[Track],
     colours: list[NDArray[np.float64] | None],
-    shapes: list[NDArray[np.float32] | None],
 ) -> None:
-    """On a keyframe of a track, replace that track's object colours and shape in its
-    box (:func:`vidfill.masks.refine.key_shape`) by those of the object GrabCut cuts
-    out of the user's box there (both kept when the cut fails)."""
+    """On a keyframe of a track, replace that track's object colours by those of the
+    object GrabCut cuts out of the user's box there (kept when the cut fails)."""
     for number, track in enumerate(tracks):
         # A track made without keyframes started from frame 0.
         if index not in (track.keys or [0]):
@@ -220,7 +213,6 @@ def _learn_key_colours(
         cut = key_cut(frame, track.boxes[index])
         if cut is not None:
             colours[number] = colour_histogram(frame, cut)
-            shapes[number] = key_shape(cut, track.boxes[index])
 
 
 def _voted(

@@ -105,9 +105,10 @@ MOTION_FLOW_PRESET = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 # 0.861 -> 0.884, kite-surf 0.894 -> 0.919, rollerblade 0.943 -> 0.976), precision
 # 0.348 -> 0.330 (motocross-jump 0.561 -> 0.491). Joining only outside the box:
 # motocross-jump 0.843, precision 0.340; share 0.3: 0.870, 0.321. With the keyframe
-# colours and shape, share 0.5 -> 0.75 took precision 0.374 -> 0.395 (pieces moving
-# at half the object's speed are mostly its flow halo, shadows and spray), worst frame
-# per clip >= 0.859; 0.9 gave 0.404 with motocross-jump's worst frame 0.846.
+# colours and the still-cut guard, share 0.5 -> 0.75 took precision 0.365 -> 0.388
+# (pieces moving at half the object's speed are mostly its flow halo, shadows and
+# spray), worst frame per clip >= 0.859; 0.9 gave 0.404 (with a keyframe shape prior
+# since reverted) with motocross-jump's worst frame 0.846.
 JOIN_SHARE = 0.75
 JOIN_REACH = 0.5
 # "keyed" method: the object is cut out of the user's box on the keyframe by GrabCut
@@ -145,17 +146,6 @@ KEY_MAX_DROP = 0.5
 GUARD_DROP = 0.75
 GUARD_FRAMES = 3
 
-# The keyframe cut's shape, in box-normalised coordinates, weighs the keyframe colours:
-# box corners and far edges that hold object-like colours drop. A grid of this side
-# (cells a box), blurred by this share of the box (the object moves and bends inside
-# its box), scaled to 1 at its peak.
-KEY_SHAPE_SIDE = 32
-KEY_SHAPE_BLUR = 0.25
-# Share of the colour probability the shape can take away: where the cut never reached
-# a pixel needs a colour probability of 0.5 / (1 - 0.3) = 0.71 to be kept. 0.4 or a
-# blur of 0.1 took dog-agility's worst frame below 0.85 (benchmarks/mask_quality.py).
-KEY_SHAPE_WEIGHT = 0.3
-
 
 def _region(box: FloatBox, size: tuple[int, int], margin: float) -> tuple[int, int, int, int]:
     """Box grown by ``margin`` on each side, clipped to the frame: (x0, y0, x1, y1)."""
@@ -182,7 +172,6 @@ def refine_mask(
     motion: NDArray[np.float32] | None = None,
     key_colours: NDArray[np.float64] | None = None,
     guard: StillCutGuard | None = None,
-    key_shape: NDArray[np.float32] | None = None,
 ) -> NDArray[np.bool_]:
     """The object inside ``box`` on ``frame`` as a mask shaped like it.
 
@@ -224,8 +213,6 @@ def refine_mask(
         ``"model"``.
     guard : StillCutGuard, optional
         For ``"keyed"`` and ``"model"``: the object's :class:`StillCutGuard`.
-    key_shape : float32 (KEY_SHAPE_SIDE, KEY_SHAPE_SIDE), optional
-        For ``"keyed"``: where the keyframe cut lay in its box (:func:`key_shape`).
 
     Returns
     -------
@@ -233,16 +220,9 @@ def refine_mask(
         True on the object. Falls back to the box when GrabCut finds too little.
     """
     if method in ("keyed", "model"):
-        keyed = method == "keyed"
+        colours = key_colours if method == "keyed" else None
         return model_mask(
-            frame,
-            box,
-            support,
-            motion,
-            margin=margin,
-            key_colours=key_colours if keyed else None,
-            guard=guard,
-            key_shape=key_shape if keyed else None,
+            frame, box, support, motion, margin=margin, key_colours=colours, guard=guard
         )
     if method != "grabcut":
         raise ValueError(f"unknown refinement {method!r}; choose one of {REFINE_METHODS}")
@@ -364,62 +344,6 @@ def key_cut(frame: NDArray[np.uint8], box: Box | FloatBox) -> NDArray[np.bool_] 
     return out
 
 
-def key_shape(cut: NDArray[np.bool_], box: Box | FloatBox) -> NDArray[np.float32] | None:
-    """Where the keyframe cut lies in its box, as a blurred box-normalised grid.
-
-    Parameters
-    ----------
-    cut : bool (H, W)
-        The object on the keyframe (:func:`key_cut`).
-    box : (x, y, w, h)
-        The user's box on the keyframe.
-
-    Returns
-    -------
-    float32 (KEY_SHAPE_SIDE, KEY_SHAPE_SIDE) or None
-        The share of each cell of the box the cut covers, blurred by
-        :data:`KEY_SHAPE_BLUR` of the box and scaled to a peak of 1 (None when the
-        cut misses the box).
-    """
-    x, y, w, h = (float(v) for v in box)
-    window = (round(x), round(y), max(1, round(w)), max(1, round(h)))
-    in_box = _box_window(cut.astype(np.float32), window)
-    grid = cv2.resize(in_box, (KEY_SHAPE_SIDE, KEY_SHAPE_SIDE), interpolation=cv2.INTER_AREA)
-    grid = cv2.GaussianBlur(
-        grid, (0, 0), KEY_SHAPE_BLUR * KEY_SHAPE_SIDE, borderType=cv2.BORDER_REPLICATE
-    )
-    peak = float(grid.max())
-    return None if peak <= 0 else grid / peak
-
-
-def _box_window(image: NDArray[np.float32], box: tuple[int, int, int, int]) -> NDArray[np.float32]:
-    """The ``(h, w)`` window of ``image`` under the integer ``box``, zero off the image."""
-    x, y, w, h = box
-    out = np.zeros((h, w), np.float32)
-    ix0, iy0 = max(0, x), max(0, y)
-    ix1, iy1 = min(image.shape[1], x + w), min(image.shape[0], y + h)
-    if ix1 > ix0 and iy1 > iy0:
-        out[iy0 - y : iy1 - y, ix0 - x : ix1 - x] = image[iy0:iy1, ix0:ix1]
-    return out
-
-
-def shape_weight(
-    shape: NDArray[np.float32], box: FloatBox, region: tuple[int, int, int, int]
-) -> NDArray[np.float32]:
-    """The factor :func:`key_shape`'s grid puts on each pixel of ``region``.
-
-    The grid is stretched over ``box``; the factor is ``1 - KEY_SHAPE_WEIGHT`` where the
-    grid is 0 (and outside the box, where colours are not used), 1 at its peak.
-    """
-    x0, y0, x1, y1 = region
-    x, y, w, h = box
-    bw, bh = max(1, round(w)), max(1, round(h))
-    stretched = cv2.resize(shape, (bw, bh), interpolation=cv2.INTER_LINEAR)
-    # The stretched grid placed on the frame, then read back over the region.
-    on_region = _box_window(stretched, (x0 - round(x), y0 - round(y), x1 - x0, y1 - y0))
-    return (1.0 - KEY_SHAPE_WEIGHT) + KEY_SHAPE_WEIGHT * on_region
-
-
 def relative_motion(
     flow_back: NDArray[np.float32], exclude: NDArray[np.bool_]
 ) -> NDArray[np.float32]:
@@ -510,7 +434,6 @@ def model_mask(
     threshold: float | None = None,
     key_colours: NDArray[np.float64] | None = None,
     guard: StillCutGuard | None = None,
-    key_shape: NDArray[np.float32] | None = None,
 ) -> NDArray[np.bool_]:
     """The object inside ``box`` by its colours and its motion (``"model"``, ``"keyed"``).
 
@@ -543,10 +466,6 @@ def model_mask(
     guard : StillCutGuard, optional
         The object's guard over the frames before, read in order: when the still cut
         keeps less than its floor, the cut is made again without it.
-    key_shape : float32 (KEY_SHAPE_SIDE, KEY_SHAPE_SIDE), optional
-        Where the keyframe cut lay in its box (:func:`key_shape`); with ``key_colours``
-        it weighs their probability (:func:`shape_weight`) before the threshold. The
-        support's colour check uses the unweighted probability.
 
     Returns
     -------
@@ -583,11 +502,6 @@ def model_mask(
         if key_colours is None
         else colour_probability(frame, sample, ring, region, object_histogram=key_colours)
     )
-    # The support's check keeps the colours alone: the support follows the object where
-    # it has moved in its box, which the keyframe's shape does not know.
-    keyed_colour = keyed
-    if keyed is not None and key_shape is not None:
-        keyed = keyed * shape_weight(key_shape, fbox, region)
 
     def shape(still: NDArray[np.bool_] | None) -> NDArray[np.bool_]:
         def by_colour(probability: NDArray[np.float32]) -> NDArray[np.bool_]:
@@ -603,7 +517,7 @@ def model_mask(
             if still is None or by_key.sum() >= KEY_MIN_KEPT * found.sum():
                 found = by_key
                 likely = np.zeros(size, bool)
-                likely[y0:y1, x0:x1] = keyed_colour >= SUPPORT_COLOUR
+                likely[y0:y1, x0:x1] = keyed >= SUPPORT_COLOUR
                 if (near & ~likely).sum() <= KEY_MAX_DROP * near.sum():
                     near &= likely
         found |= near
