@@ -30,12 +30,11 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import numpy as np
 from _paths import SHARED_CLIPS
-from flow_quality import DAVIS, _options, _run
+from flow_quality import _options, _run, case_arguments
 from numpy.typing import NDArray
 
 import vidfill.pipeline.run as pipeline_run
@@ -141,13 +140,7 @@ def breakdown(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", default=",".join(DAVIS + ["devil-sample", "schoolgirls"]))
-    parser.add_argument("--frames", type=int, default=40)
-    parser.add_argument("--size", default="432x240")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--opt", action="append", default=[], help="flow engine option k=v")
-    args = parser.parse_args()
+    args = case_arguments(__doc__.splitlines()[0]).parse_args()
     width, height = (int(v) for v in args.size.split("x"))
     options = _options(args.opt)
     names = [c for c in args.clips.split(",") if c in list_clips(CLIPS)]

@@ -60,14 +60,20 @@ def _sheet(path: Path, rows: list[np.ndarray]) -> None:
     cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def case_arguments(description: str) -> argparse.ArgumentParser:
+    """The options every flow benchmark over the blob cases takes (clips, frames, size, ...)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--clips", default=",".join(DAVIS + ["devil-sample", "schoolgirls"]))
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--size", default="432x240")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sheets", type=Path, default=None)
     parser.add_argument("--opt", action="append", default=[], help="flow engine option k=v")
+    return parser
+
+
+def main() -> None:
+    parser = case_arguments(__doc__.splitlines()[0])
+    parser.add_argument("--sheets", type=Path, default=None)
     parser.add_argument("--no-real", action="store_true", help="skip real-mask removal cases")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
