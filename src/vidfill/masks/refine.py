@@ -2,9 +2,9 @@
 
 A box around a person is mostly background; filling all of it throws away good
 pixels and makes the fill harder. Inside each tracked box the object is separated
-from its background by one of two methods:
+from its background by one of three methods:
 
-* ``"model"`` (default): a colour model, the object's colour histogram (taken from
+* ``"model"``: a colour model, the object's colour histogram (taken from
   its pixels followed by optical flow, :mod:`vidfill.masks.support`) against the
   background's (a ring around the box), gives each pixel a probability of being
   object; pixels that move exactly like the camera (the background's homography)
@@ -17,14 +17,16 @@ from its background by one of two methods:
   (:func:`key_cut`), instead of on each frame from the flow-followed support, which
   holds much background; the support then joins only where those colours do not
   call it background. Frames before the first keyframe, and frames where these
-  colours keep much less than the support's colours would, use ``"model"``.
+  colours keep much less than the support's colours would, use ``"model"``. With
+  both, a frame whose cut of still pixels suddenly shrinks the object is cut again
+  without it (:class:`StillCutGuard`).
 * ``"grabcut"``: OpenCV's GrabCut seeded by the box (outside = background).
   On loose tracked boxes it often collapses to a sliver, and the whole box is then
   kept: on the DAVIS clips of ``benchmarks/mask_quality.py`` it fell back to the box
   on about half the frames.
 
-Masks are then smoothed over time (a three-frame vote, aligned by the box motion)
-so their outline does not jitter, which would make the fill flicker.
+Masks are then smoothed over time (a three-frame vote, :func:`vote_mask`) so
+their outline does not jitter, which would make the fill flicker.
 
 Refinement errs towards covering the object: a missed object pixel is a visible
 remnant after filling, while an extra background pixel is only filled.
