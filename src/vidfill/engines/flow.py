@@ -51,7 +51,13 @@ from vidfill.propagate.distant import (
     off_camera,
     shot_ids,
 )
-from vidfill.propagate.local import Candidates, CandidateSet, Motion, propagate
+from vidfill.propagate.local import (
+    Candidates,
+    CandidateSet,
+    Motion,
+    nearest_pixel,
+    propagate,
+)
 from vidfill.propagate.verify import Verdicts, verify_relaxed
 
 #: Threads for per-frame and per-pair work (the target machine has 2 cores).
@@ -902,8 +908,7 @@ class FlowEngine:
                 rows = np.flatnonzero(c.t == key)
                 if len(rows) == 0:
                     continue
-                ry = np.clip(np.rint(c.y[rows]), 0, height - 1).astype(np.intp)
-                rx = np.clip(np.rint(c.x[rows]), 0, width - 1).astype(np.intp)
+                ry, rx = nearest_pixel(c.x[rows], c.y[rows], height, width)
                 inside = holes[key, ry, rx]
                 rows, ry, rx = rows[inside], ry[inside], rx[inside]
                 distances[k, rows] += age[ry, rx]
@@ -934,8 +939,7 @@ class FlowEngine:
         src_y = np.stack([c.y for c in cands])[best, rows]
         code = np.where(best < 2, PROVENANCE["local"], PROVENANCE["distant"]).astype(np.uint8)
         _, height, width = self._holes.shape
-        sy = np.clip(np.rint(src_y), 0, height - 1).astype(np.intp)
-        sx = np.clip(np.rint(src_x), 0, width - 1).astype(np.intp)
+        sy, sx = nearest_pixel(src_x, src_y, height, width)
         st = np.maximum(src_t, 0)
         inside = any_found & self._holes[st, sy, sx]
         # A keyframe's own "via" pixels keep their first-hand class.

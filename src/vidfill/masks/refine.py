@@ -494,36 +494,44 @@ def model_mask(
     if motion is not None and support.any():
         own = float(np.percentile(motion[support], 75))
     # Pixels moving like the camera are background when the object moves on its own.
-    still = None
-    if motion is not None and own > MIN_OWN_MOTION:
-        still = motion < max(STILL_MOTION, STILL_SHARE * own)
-
-    by_support = colour_probability(frame, sample, ring, region)
+    moving = motion is not None and own > MIN_OWN_MOTION
+    still = motion < max(STILL_MOTION, STILL_SHARE * own) if moving else None
     keyed = (
         None
         if key_colours is None
         else colour_probability(frame, sample, ring, region, object_histogram=key_colours)
     )
+    # The support's colours matter only where the keyframe's may be overruled (see
+    # KEY_MIN_KEPT), or without keyframe colours.
+    by_support = (
+        colour_probability(frame, sample, ring, region)
+        if keyed is None or still is not None
+        else None
+    )
+    near_support = support & _region_mask(fbox, size, margin)
+
+    def kept(
+        probability: NDArray[np.float32], still: NDArray[np.bool_] | None
+    ) -> NDArray[np.bool_]:
+        found = np.zeros(size, bool)
+        found[y0:y1, x0:x1] = probability > threshold
+        found &= inside
+        return found if still is None else found & ~still
 
     def shape(still: NDArray[np.bool_] | None) -> NDArray[np.bool_]:
-        def by_colour(probability: NDArray[np.float32]) -> NDArray[np.bool_]:
-            kept = np.zeros(size, bool)
-            kept[y0:y1, x0:x1] = probability > threshold
-            kept &= inside
-            return kept if still is None else kept & ~still
-
-        found = by_colour(by_support)
-        near = support & _region_mask(fbox, size, margin)
+        found = None if by_support is None else kept(by_support, still)
+        near = near_support
         if keyed is not None:
-            by_key = by_colour(keyed)
-            if still is None or by_key.sum() >= KEY_MIN_KEPT * found.sum():
+            by_key = kept(keyed, still)
+            if found is None or still is None or by_key.sum() >= KEY_MIN_KEPT * found.sum():
                 found = by_key
                 likely = np.zeros(size, bool)
                 likely[y0:y1, x0:x1] = keyed >= SUPPORT_COLOUR
                 if (near & ~likely).sum() <= KEY_MAX_DROP * near.sum():
-                    near &= likely
-        found |= near
-        if motion is not None and own > MIN_OWN_MOTION:
+                    near = near & likely
+        assert found is not None
+        found = found | near
+        if moving:
             found = join_moving(found, motion, own, _region(fbox, size, JOIN_REACH))
         return _clean(found)
 

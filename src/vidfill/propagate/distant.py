@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.flow.complete import homography_flow
-from vidfill.propagate.local import Candidates
+from vidfill.propagate.local import Candidates, nearest_pixel
 
 
 def homography_chain(
@@ -266,8 +266,7 @@ def distant_candidates(
             mapped = cv2.perspectiveTransform(points[None], matrix)[0]
             mx, my = mapped[:, 0], mapped[:, 1]
             inside = (mx >= 0) & (mx <= width - 1) & (my >= 0) & (my <= height - 1)
-            rx = np.clip(np.rint(mx), 0, width - 1).astype(np.intp)
-            ry = np.clip(np.rint(my), 0, height - 1).astype(np.intp)
+            ry, rx = nearest_pixel(mx, my, height, width)
             hit = inside & sources[k, ry, rx]
             rows = pending[hit]
             cand.t[rows] = k

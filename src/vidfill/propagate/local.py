@@ -347,6 +347,15 @@ class _Step:
     scale: float
 
 
+def nearest_pixel(
+    x: NDArray[np.floating], y: NDArray[np.floating], height: int, width: int
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """Row and column of the pixel nearest to each ``(x, y)``, clipped into the frame."""
+    ry = np.clip(np.rint(y), 0, height - 1).astype(np.intp)
+    rx = np.clip(np.rint(x), 0, width - 1).astype(np.intp)
+    return ry, rx
+
+
 def _grid_lookup(
     mask: NDArray[np.bool_], x: NDArray[np.float32], y: NDArray[np.float32], scale: float
 ) -> NDArray[np.bool_]:
@@ -387,8 +396,7 @@ def _step(
     if len(failed) and step.check_filled is not None:
         relaxed[failed] |= _grid_lookup(step.check_filled, qx[failed], qy[failed], step.scale)
     ok = inside & (valid | relaxed)
-    rx = np.clip(np.rint(qx), 0, width - 1).astype(np.intp)
-    ry = np.clip(np.rint(qy), 0, height - 1).astype(np.intp)
+    ry, rx = nearest_pixel(qx, qy, height, width)
     # Flat indices: one gather per lookup instead of a 2-D fancy index.
     landing = ry * width + rx
     direct = ok & sources[u].ravel()[landing]
