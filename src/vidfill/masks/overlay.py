@@ -336,25 +336,9 @@ def _caption_bands(gray: NDArray[np.float32], std: NDArray[np.float64]) -> NDArr
             middle = (max(a0, b0) + min(a1, b1)) // 2
             if not damped[middle]:
                 continue
-            breaks = np.flatnonzero(~damped)
-            left = int(breaks[breaks < middle].max() + 1) if (breaks < middle).any() else 0
-            right = int(breaks[breaks > middle].min() - 1) if (breaks > middle).any() else width - 1
-            # Snap each end to the strongest straight vertical edge near it; a band that
-            # runs to the frame's border has none there.
-            column_edge = gx[top + 1 : bottom].mean(axis=0)
-            ends = []
-            for end in (left, right):
-                lo, hi = max(0, end - 8), min(width, end + 9)
-                best = lo + int(np.argmax(column_edge[lo:hi]))
-                if end in (0, width - 1):
-                    ends.append(end)
-                elif column_edge[best] >= BAND_EDGE:
-                    ends.append(best)
-                else:
-                    ends = []
-                    break
-            if ends and ends[1] - ends[0] >= 3 * tall:
-                candidates.append((damp_top + damp_bottom, top, bottom, ends[0], ends[1]))
+            ends = _snap_ends(gx[top + 1 : bottom].mean(axis=0), *_run_around(damped, middle))
+            if ends is not None and ends[1] - ends[0] >= 3 * tall:
+                candidates.append((damp_top + damp_bottom, top, bottom, *ends))
     # Edges two or three rows apart give the same band several times: keep the most
     # damped of overlapping candidates.
     for _, top, bottom, left, right in sorted(candidates):
@@ -362,3 +346,32 @@ def _caption_bands(gray: NDArray[np.float32], std: NDArray[np.float64]) -> NDArr
         if box.mean() < 0.5:
             box[:] = True
     return found
+
+
+def _run_around(flags: NDArray[np.bool_], middle: int) -> tuple[int, int]:
+    """First and last index of the run of True in ``flags`` that holds ``middle``."""
+    breaks = np.flatnonzero(~flags)
+    before, after = breaks[breaks < middle], breaks[breaks > middle]
+    left = int(before.max() + 1) if before.size else 0
+    right = int(after.min() - 1) if after.size else len(flags) - 1
+    return left, right
+
+
+def _snap_ends(column_edge: NDArray[np.float32], left: int, right: int) -> tuple[int, int] | None:
+    """Each end moved to the strongest straight vertical edge within 8 columns of it.
+
+    A band that runs to the frame's border has no edge there and keeps that end;
+    None when an end inside the frame has no edge of at least :data:`BAND_EDGE`.
+    """
+    width = len(column_edge)
+    ends = []
+    for end in (left, right):
+        if end in (0, width - 1):
+            ends.append(end)
+            continue
+        lo, hi = max(0, end - 8), min(width, end + 9)
+        best = lo + int(np.argmax(column_edge[lo:hi]))
+        if column_edge[best] < BAND_EDGE:
+            return None
+        ends.append(best)
+    return ends[0], ends[1]
