@@ -158,14 +158,14 @@ GUARD_FRAMES = 3
 # one frame, and the pixels it calls still are also taken out of the support. This cuts
 # background coloured like the object inside the box (DAVIS schoolgirls: a red cart
 # among the girls, who move 0.4 px a frame). `benchmarks/mask_quality.py --no-overlay`:
-# schoolgirls precision 0.325 -> 0.404, its worst frame 0.913 kept, mean 0.388 ->
-# 0.398, no clip lower. A span of 6 frames cut the rider of bmx-trees (worst frame 0.921
-# -> 0.646), 15 gained no more than 10. Cutting also where a separated support exists
-# lost bmx-trees' rider with `--at middle` (frame 68: the camera follows him, 43% of
-# his support moved under 0.35 px in 10 frames; worst frame 0.692 -> 0.504). The
-# keyframe's colours always decide on such frames (letting the support's colours
-# overrule them, as with own motion, took bmx-trees' precision 0.222 -> 0.197).
-SLOW_SPAN = 10
+# schoolgirls precision 0.325 -> 0.429, its worst frame 0.913 kept, mean 0.388 ->
+# 0.401, no clip lower. Spans of 6 / 10 / 15 frames: 0.402 (schoolgirls' worst 0.902) /
+# 0.398 / 0.398. Cutting also where flow separated the support lost bmx-trees' rider with
+# `--at middle` (frame 68: the camera follows him, 43% of his support moved under 0.35
+# px in 10 frames; worst frame 0.692 -> 0.504). The keyframe's colours always decide on
+# such frames (letting the support's colours overrule them, as with own motion, took
+# bmx-trees' precision 0.222 -> 0.197).
+SLOW_SPAN = 8
 RIGID_FILL = 0.9
 
 
