@@ -8,6 +8,8 @@ import pytest
 
 from tests.masks.synthetic import texture
 from vidfill.masks.refine import (
+    SLOW_SPAN,
+    MotionCue,
     StillCutGuard,
     colour_histogram,
     join_moving,
@@ -16,6 +18,7 @@ from vidfill.masks.refine import (
     refine_masks,
     relative_motion,
     shift_mask,
+    slow_still,
     smooth_masks,
 )
 
@@ -225,3 +228,90 @@ def test_keyframe_colours_drop_a_background_halo_from_the_support() -> None:
     assert (plain & disk).sum() / plain.sum() < 0.85
     # Without keyframe colours "keyed" is the model.
     assert np.array_equal(refine_mask(frame, box, support=support, method="keyed"), plain)
+
+
+def slow_scene() -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[int, int, int, int]]:
+    """A red disk (the object) and a still red square (a cart) inside one box."""
+    frame, disk = disk_scene(cx=70, cy=60, radius=18)
+    cart = np.zeros_like(disk)
+    cart[45:75, 95:115] = True
+    frame[cart] = (230, 40, 30)
+    return frame, disk, cart, (45, 35, 75, 50)
+
+
+def test_slow_object_still_background_is_cut_by_its_motion_over_more_frames() -> None:
+    frame, disk, cart, box = slow_scene()
+    # The object moves 0.4 px a frame (too slow to tell from the background), 4 px over
+    # the span; the support is the box moved rigidly (flow did not separate it).
+    motion = np.where(disk, 0.4, 0.0).astype(np.float32)
+    span = np.where(disk, 4.0, 0.0).astype(np.float32)
+    support = np.zeros_like(disk)
+    support[35:85, 45:120] = True
+    plain = refine_mask(frame, box, support=support, method="model", motion=motion)
+    assert plain[cart].mean() > 0.95  # colour and the support keep the cart
+    slow = refine_mask(
+        frame, box, support=support, method="model", motion=motion, slow_motion=lambda: span
+    )
+    assert (slow & disk).sum() / disk.sum() > 0.95
+    assert slow[cart].mean() < 0.05
+    # Without motion over the span either, nothing tells them apart: nothing is cut.
+    flat = np.zeros_like(span)
+    assert np.array_equal(
+        refine_mask(
+            frame, box, support=support, method="model", motion=motion, slow_motion=lambda: flat
+        ),
+        plain,
+    )
+
+
+def test_slow_cut_is_left_to_a_support_that_flow_separated() -> None:
+    frame, disk, cart, box = slow_scene()
+    motion = np.where(disk, 0.4, 0.0).astype(np.float32)
+    asked = []
+
+    def span() -> np.ndarray:
+        asked.append(True)
+        return np.where(disk, 4.0, 0.0).astype(np.float32)
+
+    refine_mask(frame, box, support=disk, method="model", motion=motion, slow_motion=span)
+    assert not asked
+    # An object moving over one frame is cut by that motion, not the span's.
+    rigid = np.zeros_like(disk)
+    rigid[35:85, 45:120] = True
+    fast = np.where(cart, 0.0, 3.0).astype(np.float32)
+    refine_mask(frame, box, support=rigid, method="model", motion=fast, slow_motion=span)
+    assert not asked
+    refine_mask(frame, box, support=rigid, method="model", motion=fast * 0.1, slow_motion=span)
+    assert asked
+
+
+def test_slow_still_measures_the_objects_motion_over_the_span() -> None:
+    span = np.zeros((40, 40), np.float32)
+    span[10:30, 10:20] = 6.0
+    sample = np.zeros((40, 40), bool)
+    sample[10:30, 10:30] = True  # half of it moves
+    still = slow_still(span, sample)
+    assert still is not None
+    assert not still[10:30, 10:20].any() and still[10:30, 20:30].all()
+    assert slow_still(span * 0.2, sample) is None  # 1.2 px over the span: too little
+    assert slow_still(None, sample) is None
+
+
+def test_motion_cue_gives_the_motion_over_the_span_once_it_has_the_frames() -> None:
+    background = texture(120, 160, seed=5)
+    patch = texture(30, 30, seed=6)
+    cue = MotionCue((120, 160), span=4)
+    boxes = [(50, 30, 50, 50)]
+    for t in range(6):
+        frame = background.copy()
+        frame[40:70, 60 + t : 90 + t] = patch  # 1 px a frame to the right
+        motion = cue.next(frame, boxes)
+        span = cue.slow()
+        if t < 4:
+            assert span is None
+            continue
+        assert motion is not None and span is not None
+        assert np.median(span[45:65, 70:85]) == pytest.approx(4.0, abs=0.8)
+        assert np.median(span[5:25, 5:155]) < 0.3
+        assert cue.slow() is span  # computed once a frame
+    assert SLOW_SPAN > 4

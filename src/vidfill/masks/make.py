@@ -186,6 +186,7 @@ def iter_masks(
                 motion=motion,
                 key_colours=colours,
                 guard=guard,
+                slow_motion=cue.slow if cue is not None and motion is not None else None,
             )
             for t, colours, guard in zip(tracks, key_colours, guards, strict=True)
         ]
