@@ -43,6 +43,7 @@ from vidfill.flow.complete import (
     homography_flow,
     is_static,
 )
+from vidfill.flow.edges import complete_flow_edges
 from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_masks, to_grey
 from vidfill.propagate.distant import (
     FeatureCache,
@@ -313,6 +314,11 @@ class FlowEngine:
         chain_ring_error: float = 5.0,
         spatial: str = "patch",
         leftover: str = "harmonic",
+        flow_edges: bool = False,
+        edge_cell: int = 4,
+        edge_high: float = 0.4,
+        edge_jump: float = 1.0,
+        edge_extend: int = 16,
     ) -> None:
         self.flow_max_side = int(flow_max_side)
         self.flow_min_scale = float(flow_min_scale)
@@ -335,6 +341,11 @@ class FlowEngine:
         self.ring_chains = bool(ring_chains)
         self.verify_ring = int(verify_ring)
         self.chain_ring_error = float(chain_ring_error)
+        self.flow_edges = bool(flow_edges)
+        self.edge_cell = int(edge_cell)
+        self.edge_high = float(edge_high)
+        self.edge_jump = float(edge_jump)
+        self.edge_extend = int(edge_extend)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
         self.leftover_name, self._leftover = _spatial_fill(leftover)
         if "patch" in (self.spatial_name, self.leftover_name):
@@ -493,6 +504,18 @@ class FlowEngine:
             out = flow.copy()
             out[mask] = 0.0
             return out, matrix, foreign, mask
+        if self.flow_edges:
+            completed = complete_flow_edges(
+                flow,
+                mask,
+                camera,
+                factor=max(1, round(self.edge_cell * scale)),
+                high=self.edge_high * scale,
+                low=0.5 * self.edge_high * scale,
+                min_jump=self.edge_jump * scale,
+                extend=max(1, round(self.edge_extend * scale)),
+            )
+            return completed, matrix, foreign, mask
         factor = max(2, round(self.flow_cell * scale))
         return complete_flow(flow, mask, camera, factor=factor), matrix, foreign, mask
 
