@@ -283,6 +283,24 @@ class FlowEngine:
         keyframes and, per frame, in the rest (same choices as ``spatial``).
         A smooth fill by default: synthesis run per frame would invent a
         different texture in each frame and flicker.
+    flow_edges : bool
+        Complete a moving camera's flow edge-guided
+        (:func:`vidfill.flow.edges.complete_flow_edges`): motion edges that
+        reach the flow mask are continued through it and the fill does not
+        couple across them, so two motions meeting inside the hole are not
+        blended into a ramp. Off by default (measured, see DEVELOPERS.md,
+        "Known gaps"). A still camera's flow is set to zero either way.
+    edge_cell : int
+        Cell size (working px) of the edge-guided solve.
+    edge_high : float
+        Canny's upper threshold on the flow gradient (px of flow per px;
+        the lower one is half of it).
+    edge_jump : float
+        Smallest step (working px) between the motions on the two sides of
+        an edge for it to be continued.
+    edge_extend : int
+        Length (working px) an edge with no partner across the hole is
+        continued into it.
     """
 
     name = "flow"
@@ -352,10 +370,17 @@ class FlowEngine:
             _warm_patch()
         # Weights divide by these, and a zero or negative grid size, scale or
         # threshold has no meaning: refuse them here, not as NaN frames later.
-        for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell"):
+        for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell", "edge_cell"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("flow_dilate", "flow_band", "max_rounds", "min_missing", "blend_factor"):
+        for name in (
+            "flow_dilate",
+            "flow_band",
+            "max_rounds",
+            "min_missing",
+            "blend_factor",
+            "edge_extend",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         # Set during fill_window only: the working frames, and per frame which
