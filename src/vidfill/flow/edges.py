@@ -466,16 +466,45 @@ def _copy_nearest(values: NDArray[np.floating], holes: NDArray[np.bool_]) -> NDA
     return out
 
 
-def edge_guided_fill(
-    values: NDArray[np.floating],
+def flow_barrier(
+    field: NDArray[np.floating],
     unknown: NDArray[np.bool_],
     *,
-    factor: int = 1,
     high: float = 0.4,
     low: float = 0.2,
     min_jump: float = 1.0,
     extend: int = 16,
     max_angle: float = 30.0,
+) -> NDArray[np.bool_]:
+    """Motion edges of ``field`` outside ``unknown``, continued through it.
+
+    Parameters
+    ----------
+    field : ndarray of float, shape (H, W, 2)
+        Flow, or its residual against the camera motion.
+    unknown : ndarray of bool, shape (H, W)
+    high, low : float
+        Canny thresholds (px of flow per px, see :func:`motion_edges`).
+    min_jump, extend, max_angle : see :func:`continue_edges`.
+
+    Returns
+    -------
+    ndarray of bool, shape (H, W)
+        The barrier for :func:`barrier_fill` (see :func:`continue_edges`).
+    """
+    values = field.astype(np.float32)
+    found = motion_edges(values, unknown, high=high, low=low)
+    return continue_edges(
+        found, unknown, values, min_jump=min_jump, extend=extend, max_angle=max_angle
+    )
+
+
+def edge_guided_fill(
+    values: NDArray[np.floating],
+    unknown: NDArray[np.bool_],
+    *,
+    factor: int = 1,
+    **edge_options: float,
 ) -> tuple[NDArray[np.float32], NDArray[np.bool_]]:
     """Fill ``values`` inside ``unknown`` piecewise smoothly, stopping at continued motion edges.
 
@@ -486,21 +515,16 @@ def edge_guided_fill(
     unknown : ndarray of bool, shape (H, W)
     factor : int
         Coarse cell size of the solve (see :func:`barrier_fill`).
-    high, low : float
-        Canny thresholds (px of flow per px, see :func:`motion_edges`).
-    min_jump, extend, max_angle : see :func:`continue_edges`.
+    **edge_options
+        Passed to :func:`flow_barrier` (high, low, min_jump, extend, max_angle).
 
     Returns
     -------
     filled : ndarray of float32, shape (H, W, 2)
-    edges : ndarray of bool, shape (H, W)
-        The barrier used (see :func:`continue_edges`).
+    barrier : ndarray of bool, shape (H, W)
+        The barrier used.
     """
-    field = values.astype(np.float32)
-    found = motion_edges(field, unknown, high=high, low=low)
-    barrier = continue_edges(
-        found, unknown, field, min_jump=min_jump, extend=extend, max_angle=max_angle
-    )
+    barrier = flow_barrier(values, unknown, **edge_options)
     return barrier_fill(values, unknown, barrier, factor=factor), barrier
 
 
@@ -508,19 +532,16 @@ def complete_flow_edges(
     flow: NDArray[np.float32],
     mask: NDArray[np.bool_],
     camera_flow: NDArray[np.float32] | None = None,
+    barrier: NDArray[np.bool_] | None = None,
     *,
     factor: int = 1,
-    high: float = 0.4,
-    low: float = 0.2,
-    min_jump: float = 1.0,
-    extend: int = 16,
-    max_angle: float = 30.0,
+    **edge_options: float,
 ) -> NDArray[np.float32]:
     """Edge-guided counterpart of :func:`vidfill.flow.complete.complete_flow`.
 
-    The residual against ``camera_flow`` is filled by :func:`edge_guided_fill`
-    (camera motion is smooth, so the residual has the same motion edges)
-    and the camera motion added back.
+    The residual against ``camera_flow`` is filled by :func:`barrier_fill`
+    and the camera motion added back. Camera motion is smooth, so the
+    residual has the flow's motion edges.
 
     Parameters
     ----------
@@ -528,8 +549,13 @@ def complete_flow_edges(
     mask : ndarray of bool, shape (H, W)
         The flow mask (pixels whose flow is replaced).
     camera_flow : ndarray of float32, shape (H, W, 2), optional
-    factor, high, low, min_jump, extend, max_angle
-        See :func:`edge_guided_fill`.
+    barrier : ndarray of bool, shape (H, W), optional
+        Found in the residual with :func:`flow_barrier` when not given (a
+        pair's two flows may share one).
+    factor : int
+        Coarse cell size of the solve.
+    **edge_options
+        Passed to :func:`flow_barrier` when ``barrier`` is not given.
 
     Returns
     -------
@@ -540,14 +566,7 @@ def complete_flow_edges(
     if mask.all():
         return (camera_flow if camera_flow is not None else np.zeros_like(flow)).copy()
     camera = np.zeros_like(flow) if camera_flow is None else camera_flow
-    residual, _ = edge_guided_fill(
-        flow - camera,
-        mask,
-        factor=factor,
-        high=high,
-        low=low,
-        min_jump=min_jump,
-        extend=extend,
-        max_angle=max_angle,
-    )
-    return residual + camera
+    residual = flow - camera
+    if barrier is None:
+        barrier = flow_barrier(residual, mask, **edge_options)
+    return barrier_fill(residual, mask, barrier, factor=factor) + camera
