@@ -333,7 +333,7 @@ class FlowEngine:
         spatial: str = "patch",
         leftover: str = "harmonic",
         flow_edges: bool = False,
-        edge_cell: int = 4,
+        edge_cell: int = 8,
         edge_high: float = 0.4,
         edge_jump: float = 1.0,
         edge_extend: int = 16,
