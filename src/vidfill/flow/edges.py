@@ -11,9 +11,10 @@ continued geometrically, without weights:
 
 1. :func:`motion_edges`: Canny on the flow's own gradient, outside the hole.
 2. :func:`edge_stubs` and :func:`continue_edges`: each edge that reaches the
-   hole border is a stub with an entry point and a direction; two stubs
-   whose directions point at each other across the hole are joined by a
-   straight line, any other stub is extended a limited length, or dropped.
+   hole border is a stub with an entry point, a direction and the motions
+   on its two sides; two stubs that point at each other across the hole,
+   with the same motions on the same sides, are joined by a straight line,
+   any other stub is extended a limited length, and weak ones are dropped.
 3. :func:`barrier_fill`: the 5-point Laplace fill with edge pixels taken out
    of the grid (they are neither data nor unknowns, so no coupling crosses
    an 8-connected edge), then edge pixels copy their nearest filled value.
