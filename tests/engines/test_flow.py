@@ -26,14 +26,14 @@ def _masked_psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> float:
     return float(10 * np.log10(255**2 / max(np.mean(diff**2), 1e-10)))
 
 
-@pytest.mark.parametrize("ring_chains", [True, False])
-def test_translating_background_under_a_moving_mask_is_restored(ring_chains: bool) -> None:
+@pytest.mark.parametrize("options", [{"ring_chains": True}, {}, {"flow_edges": True}])
+def test_translating_background_under_a_moving_mask_is_restored(options: dict) -> None:
     count, height, width, pan = 12, 96, 128, 2
     canvas = _texture(height, width + pan * count)
     truth = np.stack([canvas[:, i * pan : i * pan + width] for i in range(count)])
     holes = np.stack([_disc(height, width, 48, 40 + 4 * i, 14) for i in range(count)])
     blanked = np.where(holes[..., None], 0, truth).astype(np.uint8)
-    out = FlowEngine(ring_chains=ring_chains).fill_window(blanked, holes)
+    out = FlowEngine(**options).fill_window(blanked, holes)
     assert _masked_psnr(out, truth, holes) > 35
     base = FrameEngine().fill_window(blanked, holes)
     assert _masked_psnr(base, truth, holes) < 30  # the baseline cannot do this

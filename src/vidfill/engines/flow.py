@@ -43,6 +43,7 @@ from vidfill.flow.complete import (
     homography_flow,
     is_static,
 )
+from vidfill.flow.edges import complete_flow_edges, flow_barrier
 from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_masks, to_grey
 from vidfill.propagate.distant import (
     FeatureCache,
@@ -282,6 +283,24 @@ class FlowEngine:
         keyframes and, per frame, in the rest (same choices as ``spatial``).
         A smooth fill by default: synthesis run per frame would invent a
         different texture in each frame and flicker.
+    flow_edges : bool
+        Complete a moving camera's flow edge-guided
+        (:func:`vidfill.flow.edges.complete_flow_edges`): motion edges that
+        reach the flow mask are continued through it and the fill does not
+        couple across them, so two motions meeting inside the hole are not
+        blended into a ramp. Off by default (measured, see DEVELOPERS.md,
+        "Known gaps"). A still camera's flow is set to zero either way.
+    edge_cell : int
+        Cell size (working px) of the edge-guided solve.
+    edge_high : float
+        Canny's upper threshold on the flow gradient (px of flow per px;
+        the lower one is half of it).
+    edge_jump : float
+        Smallest step (working px) between the motions on the two sides of
+        an edge for it to be continued.
+    edge_extend : int
+        Length (working px) an edge with no partner across the hole is
+        continued into it.
     """
 
     name = "flow"
@@ -313,6 +332,11 @@ class FlowEngine:
         chain_ring_error: float = 5.0,
         spatial: str = "patch",
         leftover: str = "harmonic",
+        flow_edges: bool = False,
+        edge_cell: int = 8,
+        edge_high: float = 0.4,
+        edge_jump: float = 1.0,
+        edge_extend: int = 16,
     ) -> None:
         self.flow_max_side = int(flow_max_side)
         self.flow_min_scale = float(flow_min_scale)
@@ -335,16 +359,28 @@ class FlowEngine:
         self.ring_chains = bool(ring_chains)
         self.verify_ring = int(verify_ring)
         self.chain_ring_error = float(chain_ring_error)
+        self.flow_edges = bool(flow_edges)
+        self.edge_cell = int(edge_cell)
+        self.edge_high = float(edge_high)
+        self.edge_jump = float(edge_jump)
+        self.edge_extend = int(edge_extend)
         self.spatial_name, self._spatial = _spatial_fill(spatial)
         self.leftover_name, self._leftover = _spatial_fill(leftover)
         if "patch" in (self.spatial_name, self.leftover_name):
             _warm_patch()
         # Weights divide by these, and a zero or negative grid size, scale or
         # threshold has no meaning: refuse them here, not as NaN frames later.
-        for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell"):
+        for name in ("alpha", "tau", "flow_max_side", "flow_min_scale", "flow_cell", "edge_cell"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be positive, not {getattr(self, name)}")
-        for name in ("flow_dilate", "flow_band", "max_rounds", "min_missing", "blend_factor"):
+        for name in (
+            "flow_dilate",
+            "flow_band",
+            "max_rounds",
+            "min_missing",
+            "blend_factor",
+            "edge_extend",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must not be negative, not {getattr(self, name)}")
         # Set during fill_window only: the working frames, and per frame which
@@ -420,8 +456,9 @@ class FlowEngine:
             # of the *other* frame too, and a carried context frame (no hole
             # of its own) must still get clean flow towards its neighbour.
             both = small_holes[t] | small_holes[t + 1]
-            forward[t], matrix, grown_fwd, filled_fwd = self._complete(forward[t], both, scale)
-            backward[t], _, grown_bwd, filled_bwd = self._complete(backward[t], both, scale)
+            fwd, bwd = self._complete_pair(forward[t], backward[t], both, scale)
+            forward[t], matrix, grown_fwd, filled_fwd = fwd
+            backward[t], _, grown_bwd, filled_bwd = bwd
             if filled_forward is not None and filled_backward is not None:
                 filled_forward[t] = filled_fwd
                 filled_backward[t] = filled_bwd
@@ -454,23 +491,46 @@ class FlowEngine:
         # and enlarged one frame at a time where used.
         return _Estimate(motion, homographies, foreign, moving_small, outliers)
 
-    def _complete(
-        self, flow: NDArray[np.float32], hole: NDArray[np.bool_], scale: float
-    ) -> tuple[
-        NDArray[np.float32], NDArray[np.float64] | None, NDArray[np.bool_], NDArray[np.bool_]
-    ]:
-        """Complete one flow field.
+    def _complete_pair(
+        self,
+        forward: NDArray[np.float32],
+        backward: NDArray[np.float32],
+        hole: NDArray[np.bool_],
+        scale: float,
+    ) -> tuple[tuple, tuple]:
+        """Complete a pair's forward and backward flow.
 
-        Returns the flow, the camera homography, the region grown beyond the
-        dilated hole that moves unlike the camera, and the completed region.
+        Returns, for each, the flow, the camera homography, the region grown
+        beyond the dilated hole that moves unlike the camera, and the
+        completed region (the flow mask).
+
+        With ``flow_edges`` both fills stop at the same barrier, the union of
+        the edges continued through each flow's mask: barriers found in one
+        direction only make the two completions disagree, and the
+        forward-backward test then rejects every chain through them (bikes).
         """
+        regions = [self._flow_region(f, hole, scale) for f in (forward, backward)]
+        barrier = None
+        if self.flow_edges:
+            barrier = np.zeros(hole.shape, bool)
+            for flow, region in zip((forward, backward), regions, strict=True):
+                barrier |= self._barrier(flow, region, scale)
+        return tuple(
+            (self._fill_region(flow, region, scale, barrier), *region[:3])
+            for flow, region in zip((forward, backward), regions, strict=True)
+        )
+
+    def _flow_region(
+        self, flow: NDArray[np.float32], hole: NDArray[np.bool_], scale: float
+    ) -> _Region:
+        """Camera homography, moving surroundings and the flow mask of one flow field."""
         shape = hole.shape
         dilate = max(1, round(self.flow_dilate * scale))
         band = max(1, round(self.flow_band * scale))
         exclude = _dilate(hole, dilate + band // 2) if hole.any() else None
         matrix = fit_homography(flow, exclude, step=max(2, round(8 * scale)))
         if not hole.any():
-            return flow, matrix, hole, hole
+            return _Region(matrix, hole, hole, None, False)
         seed = _dilate(hole, dilate)
         threshold = self.outlier_threshold * scale
         static = is_static(matrix, shape, tol=0.25 * scale)
@@ -486,15 +546,47 @@ class FlowEngine:
             deviation = np.abs(flow[ys, xs] - camera[ys, xs]).max(axis=-1)
             keep = deviation > self.foreign_threshold * scale
             foreign[ys[~keep], xs[~keep]] = False
-        if static:
+        return _Region(matrix, foreign, mask, camera, static)
+
+    def _barrier(
+        self, flow: NDArray[np.float32], region: _Region, scale: float
+    ) -> NDArray[np.bool_]:
+        """Motion edges of ``flow`` continued through its flow mask (none for a still camera)."""
+        if region.static or not region.mask.any():
+            return np.zeros(region.mask.shape, bool)
+        camera = np.zeros_like(flow) if region.camera is None else region.camera
+        return flow_barrier(
+            flow - camera,
+            region.mask,
+            high=self.edge_high * scale,
+            low=0.5 * self.edge_high * scale,
+            min_jump=self.edge_jump * scale,
+            extend=max(1, round(self.edge_extend * scale)),
+        )
+
+    def _fill_region(
+        self,
+        flow: NDArray[np.float32],
+        region: _Region,
+        scale: float,
+        barrier: NDArray[np.bool_] | None,
+    ) -> NDArray[np.float32]:
+        """``flow`` with its flow mask filled: zeros, a membrane, or one stopping at ``barrier``."""
+        mask = region.mask
+        if not mask.any():
+            return flow
+        if region.static:
             # A still camera: the background behind the hole does not move.
             # Exact zeros (not DIS noise) make every frame copy the same
             # pixels, so a static fill is identical in every frame.
             out = flow.copy()
             out[mask] = 0.0
-            return out, matrix, foreign, mask
+            return out
+        if barrier is not None:
+            factor = max(1, round(self.edge_cell * scale))
+            return complete_flow_edges(flow, mask, region.camera, barrier, factor=factor)
         factor = max(2, round(self.flow_cell * scale))
-        return complete_flow(flow, mask, camera, factor=factor), matrix, foreign, mask
+        return complete_flow(flow, mask, region.camera, factor=factor)
 
     # -- the window ----------------------------------------------------------
 
@@ -948,6 +1040,16 @@ class FlowEngine:
         code[inside] = np.where(first_hand > 0, first_hand + 4, 0)
         keep = any_found & hole[ys, xs]
         self.provenance[t, ys[keep], xs[keep]] = code[keep]
+
+
+class _Region(NamedTuple):
+    """Where one flow field is replaced, and by what (see :meth:`FlowEngine._flow_region`)."""
+
+    matrix: NDArray[np.float64] | None  # camera homography
+    foreign: NDArray[np.bool_]  # grown region moving unlike the camera
+    mask: NDArray[np.bool_]  # the flow mask: the pixels replaced
+    camera: NDArray[np.float32] | None  # the homography's flow
+    static: bool  # a still camera: the mask is set to zero
 
 
 class _Estimate(NamedTuple):
