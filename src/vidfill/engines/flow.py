@@ -612,40 +612,9 @@ class FlowEngine:
         size = holes.shape[1:]
         ring_width = max(self.blend_factor, 1) + 1
         has_hole = holes.any(axis=(1, 2))
-        # Pixels moving unlike the camera next to a hole are a moving object
-        # (or the removed one's bleed): copied into the hole they leave
-        # ghosts, so they are no sources, but chains pass through them.
-        # Built frame by frame so no full-window temporaries pile up.
-        sources = np.empty(holes.shape, bool)
-        tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]] = []
-        # The ring around each hole (where the seam offset is measured), as a
-        # flag per tracked pixel: it is a subset of the tracked pixels.
-        self._ring_rows = []
-        # Share of the band around each hole that may be copied from: a
-        # keyframe's spatial fill is drawn from that band and then carried to
-        # every frame, so a band crossed by a passer-by would colour them all.
-        clean = np.ones(count)
-        for t in range(count):
-            near = _dilate(holes[t], 1)
-            sources[t] = ~(near | foreign[t])
-            if outliers is not None:
-                # One pixel more: the test is blind inside a thin object whose
-                # own shift lands on itself (a leg moving along its length);
-                # its failing edges, grown, cover it (9 clips: E_warp -2%,
-                # same mean PSNR, fewer ghost trails; 2 px cost 0.1 dB).
-                sources[t] &= ~_enlarged(outliers[t], size, 1)
-            around = _dilate(holes[t], ring_width)
-            ring = around & ~foreign[t]
-            band = np.count_nonzero(around & ~near)
-            if band:
-                clean[t] = np.count_nonzero(sources[t] & around) / band
-            if has_hole[t]:
-                ys, xs = np.nonzero(ring | foreign[t])
-            else:
-                ys, xs = np.zeros(0, np.intp), np.zeros(0, np.intp)
-            # int32 halves the largest per-pixel state; NumPy indexes with it.
-            tracked.append((ys.astype(np.int32), xs.astype(np.int32)))
-            self._ring_rows.append(ring[ys, xs])
+        sources, tracked, self._ring_rows, clean = _sources_and_tracked(
+            holes, foreign, outliers, ring_width
+        )
         del foreign, outliers
         self._distant_sources = None
         if moving is not None:
@@ -706,14 +675,7 @@ class FlowEngine:
                     self._verify(holes, sources, tracked, future, past, done, verdicts, rings)
                 extra = self._distant(chain, shots, sources, tracked, future, past)
                 self._tick("cpu_propagate", clock)
-                missing = np.zeros(count, np.int64)
-                for t in np.nonzero(~done)[0]:
-                    ys, xs = tracked[t]
-                    found = future[t].found | past[t].found
-                    if extra[t] is not None:
-                        rows, cand = extra[t]
-                        found[rows] |= cand.found
-                    missing[t] = int((holes[t, ys, xs] & ~found).sum())
+                missing = _missing(holes, tracked, future, past, extra, done)
                 if rounds == 0:
                     total_hole = max(int(holes[~done].sum()), 1)
                     self.last_stats["first_round_missing"] = float(missing.sum()) / total_hole
@@ -1061,6 +1023,100 @@ class _Estimate(NamedTuple):
     moving: NDArray[np.bool_] | None
     outliers: NDArray[np.bool_] | None
 
+
+
+def _sources_and_tracked(
+    holes: NDArray[np.bool_],
+    foreign: NDArray[np.bool_],
+    outliers: NDArray[np.bool_] | None,
+    ring_width: int,
+) -> tuple[
+    NDArray[np.bool_],
+    list[tuple[NDArray[np.int32], NDArray[np.int32]]],
+    list[NDArray[np.bool_]],
+    NDArray[np.float64],
+]:
+    """Per frame: where chains may copy from, which pixels they follow, the check ring.
+
+    Parameters
+    ----------
+    holes : bool (T, H, W)
+    foreign : bool (T, H, W)
+        Pixels near a hole moving unlike the camera (:meth:`FlowEngine.estimate_motion`).
+    outliers : bool (T, h, w) or None
+        Known pixels whose own flow fails the photometric test, on the working grid.
+    ring_width : int
+        Width (px) of the ring around each hole where the seam offset is measured.
+
+    Returns
+    -------
+    sources : bool (T, H, W)
+        Pixels a chain may copy from: not within 1 px of a hole, not foreign, not
+        an outlier (grown by 1 px).
+    tracked : list of (ys, xs) int32 arrays
+        Per frame, the pixels whose chains are followed: the hole, its ring and
+        the foreign pixels (none on a frame without a hole).
+    ring_rows : list of bool arrays
+        Per frame, which tracked pixels belong to the ring.
+    clean : float64 (T,)
+        Share of the band around each hole that may be copied from.
+    """
+    count = len(holes)
+    size = holes.shape[1:]
+    has_hole = holes.any(axis=(1, 2))
+    # Built frame by frame so no full-window temporaries pile up.
+    sources = np.empty(holes.shape, bool)
+    tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]] = []
+    ring_rows: list[NDArray[np.bool_]] = []
+    # A keyframe's spatial fill is drawn from the band around its hole and then
+    # carried to every frame, so a band crossed by a passer-by would colour them all.
+    clean = np.ones(count)
+    for t in range(count):
+        near = _dilate(holes[t], 1)
+        # Pixels moving unlike the camera next to a hole are a moving object
+        # (or the removed one's bleed): copied into the hole they leave
+        # ghosts, so they are no sources, but chains pass through them.
+        sources[t] = ~(near | foreign[t])
+        if outliers is not None:
+            # One pixel more: the test is blind inside a thin object whose
+            # own shift lands on itself (a leg moving along its length);
+            # its failing edges, grown, cover it (9 clips: E_warp -2%,
+            # same mean PSNR, fewer ghost trails; 2 px cost 0.1 dB).
+            sources[t] &= ~_enlarged(outliers[t], size, 1)
+        around = _dilate(holes[t], ring_width)
+        ring = around & ~foreign[t]
+        band = np.count_nonzero(around & ~near)
+        if band:
+            clean[t] = np.count_nonzero(sources[t] & around) / band
+        if has_hole[t]:
+            ys, xs = np.nonzero(ring | foreign[t])
+        else:
+            ys, xs = np.zeros(0, np.intp), np.zeros(0, np.intp)
+        # int32 halves the largest per-pixel state; NumPy indexes with it.
+        tracked.append((ys.astype(np.int32), xs.astype(np.int32)))
+        ring_rows.append(ring[ys, xs])
+    return sources, tracked, ring_rows, clean
+
+
+def _missing(
+    holes: NDArray[np.bool_],
+    tracked: list[tuple[NDArray[np.int32], NDArray[np.int32]]],
+    future: list[CandidateSet],
+    past: list[CandidateSet],
+    extra: list[_Sparse | None],
+    done: NDArray[np.bool_],
+) -> NDArray[np.int64]:
+    """Per frame, how many hole pixels no chain or distant frame has a candidate for
+    (0 for frames already ``done``)."""
+    missing = np.zeros(len(holes), np.int64)
+    for t in np.nonzero(~done)[0]:
+        ys, xs = tracked[t]
+        found = future[t].found | past[t].found
+        if extra[t] is not None:
+            rows, cand = extra[t]
+            found[rows] |= cand.found
+        missing[t] = int((holes[t, ys, xs] & ~found).sum())
+    return missing
 
 def _resized(mask: NDArray[np.bool_], size: tuple[int, int]) -> NDArray[np.bool_]:
     """One flow-grid mask at working ``size`` (H, W), nearest neighbour."""
