@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.masks.synthetic import texture
+from vidfill.masks.make import _learn_key_colours
 from vidfill.masks.refine import (
     SLOW_SPAN,
     MotionCue,
@@ -21,6 +22,7 @@ from vidfill.masks.refine import (
     slow_still,
     smooth_masks,
 )
+from vidfill.masks.track import Track
 
 
 def disk_scene(cx: int = 80, cy: int = 60, radius: int = 25) -> tuple[np.ndarray, np.ndarray]:
@@ -315,3 +317,33 @@ def test_motion_cue_gives_the_motion_over_the_span_once_it_has_the_frames() -> N
         assert np.median(span[5:25, 5:155]) < 0.3
         assert cue.slow() is span  # computed once a frame
     assert SLOW_SPAN > 4
+
+
+def test_each_keyframe_adds_its_colours_to_those_seen_before() -> None:
+    # A keyframe cut can miss parts of the object: colours an earlier keyframe learned
+    # stay known, and each keyframe weighs the same whatever its cut's size.
+    red, disk = disk_scene()
+    blue, small = disk_scene(radius=15)
+    blue[small] = (30, 40, 230)
+    flat = np.full_like(red, 128)
+    box = (55, 35, 51, 51)
+    track = Track(boxes=[box] * 4, keys=[0, 1, 3])
+    colours: list[np.ndarray | None] = [None]
+    code = {
+        name: (c[0] // 16 * 16 + c[1] // 16) * 16 + c[2] // 16
+        for name, c in {"red": (230, 40, 30), "blue": (30, 40, 230)}.items()
+    }
+    _learn_key_colours(red, 0, [track], colours)
+    assert colours[0] is not None
+    first = colours[0] / colours[0].sum()
+    # (Every bin holds a pseudo-count: 4096 bins against about 2000 disk pixels.)
+    assert first[code["red"]] > 0.25
+    _learn_key_colours(blue, 1, [track], colours)
+    both = colours[0] / colours[0].sum()
+    # Half the weight each, though the blue disk is a third of the red one's size.
+    assert both[code["red"]] == pytest.approx(first[code["red"]] / 2, rel=0.05)
+    assert both[code["blue"]] > 0.05 > 100 * first[code["blue"]]
+    # Not a keyframe, or a keyframe whose cut fails: the colours stay.
+    _learn_key_colours(flat, 2, [track], colours)
+    _learn_key_colours(flat, 3, [track], colours)
+    assert np.allclose(colours[0] / colours[0].sum(), both)

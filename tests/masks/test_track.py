@@ -187,3 +187,30 @@ def test_dense_shift_follows_what_moves_unlike_the_camera() -> None:
     # A velocity far from what moves there: not the object.
     tracker.velocity = np.array([-20.0, 0.0])
     assert tracker._dense_shift(prev, nxt, box, camera, 7.0) is None
+
+
+def test_a_keyframe_box_filling_the_frame_leaves_the_support_to_the_others() -> None:
+    # The object fills the frame on a later keyframe (a bike coming at the camera): that
+    # box has no shape to follow, so the frames before it keep the support followed from
+    # the first keyframe instead of the whole frame moved with the camera.
+    frames, truth = moving_object_clip()
+    height, width = frames[0].shape[:2]
+    last = len(frames) - 1
+    whole = (0.0, 0.0, float(width), float(height))
+    track = track_box(frames, truth[0], 0, keyframes=[(whole, last)], method="points")
+    for index in (last - 3, last - 1):
+        support = track.support_mask(index, (height, width))
+        assert support is not None
+        share = covered(tuple(map(float, _bbox(support))), truth[index])
+        assert share > 0.8, share
+        assert support.sum() < 3 * truth[index][2] * truth[index][3]
+    # The keyframe's own box is still the user's.
+    assert track.boxes[last] == pytest.approx(whole, abs=1e-3)
+    # With only frame-filling keyframes, the support starts from that box.
+    alone = track_box(frames, whole, last, method="points")
+    assert alone.support_mask(last, (height, width)).all()
+
+
+def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(mask)
+    return int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)

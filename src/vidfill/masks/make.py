@@ -167,7 +167,7 @@ def iter_masks(
     # temporal vote needs one frame of look-ahead.
     window: list[tuple[NDArray[np.uint8], list[NDArray[np.bool_]]]] = []
     cue = MotionCue(info.size) if refine in ("keyed", "model") and not keep_box else None
-    # "keyed": each object's colours, learned on its latest keyframe so far.
+    # "keyed": each object's colours, learned on its keyframes so far.
     key_colours: list[NDArray[np.float64] | None] = [None] * len(tracks)
     guards = [StillCutGuard() for _ in tracks]
     for index, frame in enumerate(frames):
@@ -205,15 +205,25 @@ def _learn_key_colours(
     tracks: Sequence[Track],
     colours: list[NDArray[np.float64] | None],
 ) -> None:
-    """On a keyframe of a track, replace that track's object colours by those of the
-    object GrabCut cuts out of the user's box there (kept when the cut fails)."""
+    """On a keyframe of a track, add to that track's object colours those of the
+    object GrabCut cuts out of the user's box there (nothing when the cut fails).
+
+    The latest keyframe's cut weighs half and the keyframes before it the other half
+    (histograms normalised before the sum, so a small cut counts as much as a large
+    one): a cut misses parts of the object (DAVIS bmx-trees frame 40: 0.48 of the
+    rider, not the bike), and colours an earlier keyframe saw stay known after it.
+    """
     for number, track in enumerate(tracks):
         # A track made without keyframes started from frame 0.
         if index not in (track.keys or [0]):
             continue
         cut = key_cut(frame, track.boxes[index])
-        if cut is not None:
-            colours[number] = colour_histogram(frame, cut)
+        if cut is None:
+            continue
+        learned = colour_histogram(frame, cut)
+        learned /= learned.sum()
+        before = colours[number]
+        colours[number] = learned if before is None else before / before.sum() + learned
 
 
 def _voted(
