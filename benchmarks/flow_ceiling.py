@@ -15,12 +15,17 @@ composites that bound it:
   filled by running Telea (per frame) or the flow engine again on input
   frames that hold the truth at the observable pixels and a hole only where
   nothing is observable (the rest's fill then starts from a nearer border,
-  as a real copy-then-synthesise method's would).
+  as a real copy-then-synthesise method's would);
+* ``cp+telea``, ``cp+flow``, ``cp>telea``: the same with, instead of the
+  truth, the truth's colour where the nearest observation lands (bilinear),
+  what a copy with a perfect reach would paste.
 
-Every figure uses only the truth at observable pixels, which makes them upper
-bounds of copy-and-paste *given the oracle's reach* (a real copy lands within
-the colour check's 12 grey levels, not exactly). The oracle may miss content
-a better test would find, so they are not bounds of everything imaginable.
+The ``obs`` rows use the truth at observable pixels, the ``cp`` rows the
+truth of other frames only (within the colour check's 12 grey levels); both
+are upper bounds of copy-and-paste *given the oracle's reach*. The oracle
+may miss content a better test would find, so they are not bounds of
+everything imaginable. The clip's line gives the PSNR of the copies against
+the truth (pooled over the observable pixels).
 
 Per clip and output: whole-frame PSNR and masked PSNR (per frame, capped,
 averaged, as ``completion_metrics``), masked PSNR minus Telea's, the share
@@ -50,7 +55,17 @@ from vidfill.bench.run import PSNR_CAP
 from vidfill.metrics.image import masked_psnr, psnr
 
 CLIPS = SHARED_CLIPS
-OUTPUTS = ["telea", "flow", "obs+telea", "obs+flow", "obs>telea", "obs>flow"]
+OUTPUTS = [
+    "telea",
+    "flow",
+    "obs+telea",
+    "obs+flow",
+    "obs>telea",
+    "obs>flow",
+    "cp+telea",
+    "cp+flow",
+    "cp>telea",
+]
 
 
 def scores(
@@ -82,9 +97,14 @@ def composites(
     truth: NDArray[np.uint8],
     holes: NDArray[np.bool_],
     observable: NDArray[np.bool_],
+    copied: NDArray[np.uint8],
     options: dict,
 ) -> dict[str, NDArray[np.uint8]]:
-    """The baseline, the engine and the four oracle composites, each composited with the truth."""
+    """The baseline, the engine and the oracle composites, each composited with the truth.
+
+    ``copied`` holds the truth except at observable hole pixels, where it
+    holds what a perfect-reach copy would paste.
+    """
 
     def fill(method: str, where: NDArray[np.bool_], known: NDArray[np.uint8]) -> NDArray[np.uint8]:
         blanked = known.copy()
@@ -99,6 +119,9 @@ def composites(
         outputs[f"obs+{name}"] = np.where(observable[..., None], truth, outputs[name])
     outputs["obs>telea"] = fill("frame", rest, truth)
     outputs["obs>flow"] = fill("flow", rest, truth)
+    for name in ("telea", "flow"):
+        outputs[f"cp+{name}"] = np.where(observable[..., None], copied, outputs[name])
+    outputs["cp>telea"] = fill("frame", rest, copied)
     return outputs
 
 
@@ -126,17 +149,24 @@ def main() -> None:
         clip = load_clip(CLIPS / name, size=(width, height), max_frames=args.frames)
         (case,) = build_cases(clip, ["blob"], seed=args.seed, removal=False)
         holes, truth = case.masks, case.truth
-        chain, _ = chain_distance(truth, holes, colour=args.colour)
-        homog = homography_distance(truth, holes, colour=args.colour)
+        by_chain = np.zeros(truth.shape, np.float32)
+        by_homog = np.zeros(truth.shape, np.float32)
+        chain, _ = chain_distance(truth, holes, colour=args.colour, copies=by_chain)
+        homog = homography_distance(truth, holes, colour=args.colour, copies=by_homog)
         observable = holes & (np.minimum(chain, homog) < UNSEEN)
         unseen = holes & ~observable
         shares[name] = float(observable.sum()) / max(int(holes.sum()), 1)
-        outputs = composites(truth, holes, observable, options)
+        # Paste from the nearer observation (the chain's on a tie).
+        pasted = np.where((chain <= homog)[..., None], by_chain, by_homog)
+        copied = np.where(observable[..., None], np.clip(np.rint(pasted), 0, 255), truth)
+        copied = copied.astype(np.uint8)
+        outputs = composites(truth, holes, observable, copied, options)
         results[name] = {k: scores(v, truth, holes, unseen) for k, v in outputs.items()}
         print(
             f"{name} ({len(truth)} frames): observable {shares[name]:.3f} of the hole "
             f"(chain {float((chain[holes] < UNSEEN).mean()):.3f}, "
-            f"homography {float((homog[holes] < UNSEEN).mean()):.3f})"
+            f"homography {float((homog[holes] < UNSEEN).mean()):.3f}); copies "
+            f"{_pooled(copied, truth, observable):.2f} dB"
         )
         telea = results[name]["telea"]["masked"]
         for label in OUTPUTS:
