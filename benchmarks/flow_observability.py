@@ -75,11 +75,15 @@ def chain_distance(
     holes: NDArray[np.bool_],
     *,
     colour: float,
+    copies: NDArray[np.float32] | None = None,
 ) -> tuple[NDArray[np.int32], NDArray[np.int32]]:
     """Per hole pixel, frames to the nearest observation along the truth's flow chains.
 
     Returns two maps ``(T, H, W)``: with the colour check and without it
     (``UNSEEN`` where no chain lands on observed content, and outside holes).
+    ``copies`` (``(T, H, W, 3)``), when given, receives at each colour-checked
+    hole pixel the truth's colour where its nearest chain lands: what a copy
+    with a perfect reach would paste (``flow_ceiling.py``).
     """
     count, height, width = holes.shape
     grey = np.stack([cv2.cvtColor(f, cv2.COLOR_RGB2GRAY) for f in truth])
@@ -89,6 +93,7 @@ def chain_distance(
     checked = np.full(holes.shape, UNSEEN, np.int32)
     plain = np.full(holes.shape, UNSEEN, np.int32)
     for t in range(count):
+        pasted = None if copies is None else copies[t]
         ys, xs = np.nonzero(holes[t])
         if len(ys) == 0:
             continue
@@ -124,6 +129,11 @@ def chain_distance(
                 best_plain[rows] = np.minimum(best_plain[rows], distance)
                 there = sample_bilinear(smooth[s], qx, qy)
                 agree = np.abs(there - here[rows]).mean(axis=1) <= colour
+                if pasted is not None:
+                    # The backward pass may find a nearer landing than the forward one.
+                    nearer = agree & (distance < best_checked[rows])
+                    landing = sample_bilinear(truth[s], qx[nearer], qy[nearer])
+                    pasted[ys[rows[nearer]], xs[rows[nearer]]] = landing
                 best_checked[rows[agree]] = np.minimum(best_checked[rows[agree]], distance)
         checked[t, ys, xs] = best_checked
         plain[t, ys, xs] = best_plain
@@ -164,9 +174,17 @@ def _homographies(
 
 
 def homography_distance(
-    truth: NDArray[np.uint8], holes: NDArray[np.bool_], *, colour: float
+    truth: NDArray[np.uint8],
+    holes: NDArray[np.bool_],
+    *,
+    colour: float,
+    copies: NDArray[np.float32] | None = None,
 ) -> NDArray[np.int32]:
-    """Per hole pixel, frames to the nearest frame a colour-checked homography shows it in."""
+    """Per hole pixel, frames to the nearest frame a colour-checked homography shows it in.
+
+    ``copies``, when given, receives the truth's colour where the pixel maps
+    in that frame (as :func:`chain_distance`).
+    """
     count, height, width = holes.shape
     allowed = _allowed(holes)
     smooth = _smoothed(truth)
@@ -194,6 +212,10 @@ def homography_distance(
             agree = np.abs(there - here[open_]).mean(axis=1) <= colour
             hit = inside & allowed[s, ry, rx] & agree
             best[open_[hit]] = abs(s - t)
+            if copies is not None:
+                copies[t, ys[open_[hit]], xs[open_[hit]]] = sample_bilinear(
+                    truth[s], qx[hit], qy[hit]
+                )
         out[t, ys, xs] = best
     return out
 
