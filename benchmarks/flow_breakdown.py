@@ -34,11 +34,11 @@ from pathlib import Path
 
 import numpy as np
 from _paths import SHARED_CLIPS
-from flow_quality import _options, _run, case_arguments
+from flow_quality import _run, case_arguments, case_settings
 from numpy.typing import NDArray
 
 import vidfill.pipeline.run as pipeline_run
-from vidfill.bench.cases import build_cases, list_clips, load_clip
+from vidfill.bench.cases import build_cases, load_clip
 from vidfill.bench.run import PSNR_CAP
 from vidfill.engines.base import get_engine
 from vidfill.engines.flow import PROVENANCE
@@ -141,9 +141,7 @@ def breakdown(
 
 def main() -> None:
     args = case_arguments(__doc__.splitlines()[0]).parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
-    options = _options(args.opt)
-    names = [c for c in args.clips.split(",") if c in list_clips(CLIPS)]
+    (width, height), options, names = case_settings(args)
     print(f"options: {options}")
     print(
         f"{'clip / class':30s} {'share':>6s} {'psnr':>6s} {'telea':>6s} {'err':>6s} "

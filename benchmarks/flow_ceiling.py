@@ -47,10 +47,10 @@ import numpy as np
 from _paths import SHARED_CLIPS
 from flow_breakdown import _pooled
 from flow_observability import UNSEEN, chain_distance, homography_distance
-from flow_quality import DAVIS, _options, _run, case_arguments
+from flow_quality import DAVIS, _run, case_arguments, case_settings
 from numpy.typing import NDArray
 
-from vidfill.bench.cases import build_cases, list_clips, load_clip
+from vidfill.bench.cases import build_cases, load_clip
 from vidfill.bench.run import PSNR_CAP
 from vidfill.metrics.image import masked_psnr, psnr
 
@@ -135,9 +135,7 @@ def main() -> None:
         "--colour", type=float, default=12.0, help="colour check bound (grey levels)"
     )
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
-    options = _options(args.opt)
-    names = [c for c in args.clips.split(",") if c in list_clips(CLIPS)]
+    (width, height), options, names = case_settings(args)
     print(f"options: {options}; colour check {args.colour:g} grey levels; frames <= {args.frames}")
     print(
         f"{'clip / output':24s} {'psnr':>6s} {'mpsnr':>6s} {'vs tel':>6s} "

@@ -45,10 +45,10 @@ import cv2
 import numpy as np
 from _paths import SHARED_CLIPS
 from flow_breakdown import _masked_mean, _pooled, run_with_provenance
-from flow_quality import _options, case_arguments
+from flow_quality import case_arguments, case_settings
 from numpy.typing import NDArray
 
-from vidfill.bench.cases import build_cases, list_clips, load_clip
+from vidfill.bench.cases import build_cases, load_clip
 from vidfill.engines.flow import PROVENANCE
 from vidfill.flow.check import fb_consistent, sample_bilinear
 from vidfill.flow.estimate import pair_flows
@@ -231,9 +231,7 @@ def main() -> None:
         "--colour", type=float, default=12.0, help="colour check bound (grey levels)"
     )
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
-    options = _options(args.opt)
-    names = [c for c in args.clips.split(",") if c in list_clips(CLIPS)]
+    (width, height), options, names = case_settings(args)
     buckets = " ".join(f"{f'{lo}-{hi}' if hi < 10**6 else f'{lo}+':>6s}" for lo, hi in DISTANCES)
     print(f"options: {options}; colour check {args.colour:g} grey levels")
     print(

@@ -71,14 +71,20 @@ def case_arguments(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def case_settings(args: argparse.Namespace) -> tuple[tuple[int, int], dict, list[str]]:
+    """From :func:`case_arguments`' options: (width, height), engine options, and the
+    requested clips that the shared folder holds."""
+    width, height = (int(v) for v in args.size.split("x"))
+    names = [c for c in args.clips.split(",") if c in list_clips(CLIPS)]
+    return (width, height), _options(args.opt), names
+
+
 def main() -> None:
     parser = case_arguments(__doc__.splitlines()[0])
     parser.add_argument("--sheets", type=Path, default=None)
     parser.add_argument("--no-real", action="store_true", help="skip real-mask removal cases")
     args = parser.parse_args()
-    width, height = (int(v) for v in args.size.split("x"))
-    options = _options(args.opt)
-    names = [c for c in args.clips.split(",") if c in list_clips(CLIPS)]
+    (width, height), options, names = case_settings(args)
     if args.sheets:
         args.sheets.mkdir(parents=True, exist_ok=True)
     print(f"options: {options}")
