@@ -229,7 +229,7 @@ LARGE_FRAME_PIXELS = 1920 * 1088
 #: looped frames of tennis at 1280x720, preset medium) at the same rate and
 #: distortion: size -2.1% / -1.4% / -1.2%, PSNR -0.041 / -0.046 / -0.025 dB
 #: (tennis / car-shadow / bmx-trees, 120 looped frames at 720p, crf 18), where
-#: the crf 17-19 curve of 20 frames gives -0.041 / -0.040 / about -0.03 dB
+#: the crf 17-19 curve of 20 frames gives -0.041 / -0.040 / -0.034 dB
 #: for those sizes. 5 frames (68 MB) falls below that curve by 0.04-0.08 dB.
 #: At 4K the encoder is the largest memory of a run: 607 MB with 10, 485 MB
 #: with 5, for size -0.1% / -1.8% and PSNR -0.002 / -0.11 dB (30 looped
