@@ -41,7 +41,8 @@ windows of the same shape peaked higher the later they came (663x1068 crop:
 1227, 1239, 1258 MB; 663x1043: 1215, 1238, 1244 MB).
 :func:`release_free_heap` (``malloc_trim``) hands those free pages back
 before each window: the whole 1000-frame run's peak 1257 -> 1231 / 1233 MB
-(two pairs of runs), the 100-frame run's 1095 / 1096 -> 1094 / 1095 MB.
+(two pairs of runs), the 100-frame run's 1095 / 1096 -> 1094 / 1095 MB. A trim
+takes 1-14 ms (4 of them in a 42 s run on 60 frames of 4K).
 """
 
 from __future__ import annotations
