@@ -287,3 +287,22 @@ def test_a_held_hole_crops_like_the_full_mask() -> None:
         region = Region(y0, y0 + int(rng.integers(1, 12)), x0, x0 + int(rng.integers(1, 12)))
         assert np.array_equal(_Hole.of(hole).crop(region), hole[region.slices])
     assert not _Hole.of(np.zeros((4, 4), bool)).crop(Region(0, 4, 0, 4)).any()
+
+
+def test_free_heap_is_released_before_every_filled_window(monkeypatch) -> None:
+    # Free heap left by one window (and the encoder) would otherwise stay
+    # resident under the next window's peak; frames without a hole cost nothing.
+    import vidfill.pipeline.run as run
+
+    released: list[int] = []
+    engine = RecordingEngine()
+    monkeypatch.setattr(run, "release_free_heap", lambda: released.append(len(engine.calls)))
+    frames = textured_frames(30)
+    holes = hole_stack(30, frames[0].shape[:2], (20, 10, 8, 6))
+    for index in range(10):
+        holes[index][:] = False
+    settings = WindowSettings(length=10, context=2, lookahead=3)
+    list(fill_stream(frames, holes, engine, window=settings, max_side=None, seam_frames=0))
+    assert len(engine.calls) > 1
+    # Once before each engine call, none for the empty frames passed through.
+    assert released == list(range(len(engine.calls)))

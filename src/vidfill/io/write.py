@@ -219,13 +219,23 @@ def _check_frame(frame: NDArray[np.uint8], size: tuple[int, int] | None = None) 
 LARGE_FRAME_PIXELS = 1920 * 1088
 
 #: x264/x265 rate-control look-ahead in frames, up to 1080p and above. x264
-#: buffers about 4.5 bytes per pixel per look-ahead frame. Its default of 40
-#: held 179 MB at 1280x720 and ~1.4 GB at 4K; 20 holds 117 MB at 720p for the
-#: same file (3 shared clips at 720p, crf 18: size -0.1%, PSNR -0.005 dB). At
-#: 4K the encoder is the largest memory of a run: 607 MB with 10, 485 MB with
-#: 5, for size -0.1% / -1.8% and PSNR -0.002 / -0.11 dB (30 looped frames of
-#: bmx-trees / car-shadow at crf 18); memory comes first there.
-RC_LOOKAHEAD = (20, 5)
+#: buffers about 3 MB per look-ahead frame at 1280x720 (4.5 bytes a pixel).
+#: Its default of 40 held 179 MB at 720p and ~1.4 GB at 4K; 20 held 117 MB
+#: (3 shared clips at 720p, crf 18: size -0.1%, PSNR -0.005 dB against 40).
+#: The encoder exists only from the first written frame on, so every window
+#: after the first carries it on top of its own peak; at 720p it was most of
+#: what a long run's later windows held above the first's. 10 frames holds
+#: 31 MB less than 20 (84 against 115 MB over the frames' own memory, 140
+#: looped frames of tennis at 1280x720, preset medium) at the same rate and
+#: distortion: size -2.1% / -1.4% / -1.2%, PSNR -0.041 / -0.046 / -0.025 dB
+#: (tennis / car-shadow / bmx-trees, 120 looped frames at 720p, crf 18), where
+#: the crf 17-19 curve of 20 frames gives -0.041 / -0.040 / -0.034 dB
+#: for those sizes. 5 frames (68 MB) falls below that curve by 0.04-0.08 dB.
+#: At 4K the encoder is the largest memory of a run: 607 MB with 10, 485 MB
+#: with 5, for size -0.1% / -1.8% and PSNR -0.002 / -0.11 dB (30 looped
+#: frames of bmx-trees / car-shadow at crf 18); memory comes first there.
+#: x265's look-ahead was not measured below 20, its own default.
+RC_LOOKAHEAD = {"libx264": (10, 5), "libx265": (20, 5)}
 
 
 def _encoder_settings(
@@ -274,7 +284,7 @@ def _encoder_settings(
     if codec in ("libx264", "libx265"):
         # The encoder's buffers are most of the memory a run holds besides the
         # window, and come on top of it from the first written frame on.
-        lookahead = RC_LOOKAHEAD[width * height > LARGE_FRAME_PIXELS]
+        lookahead = RC_LOOKAHEAD[codec][width * height > LARGE_FRAME_PIXELS]
         options[f"{codec[3:]}-params"] = f"rc-lookahead={lookahead}"
     return codec, pix_fmt, options
 

@@ -20,7 +20,7 @@ from vidfill.compose.composite import composite_into
 from vidfill.engines.base import Engine
 from vidfill.errors import MaskError
 from vidfill.masks.ops import bounding_box
-from vidfill.pipeline.memory import bound_heap_growth
+from vidfill.pipeline.memory import bound_heap_growth, release_free_heap
 from vidfill.pipeline.windows import Region, WindowSettings, region_around
 
 ProgressCallback = Callable[[int], None]
@@ -163,6 +163,10 @@ def fill_stream(
             region, fills = None, [None] * passthrough
         else:
             region = _window_region(list(pending), max_side)
+            # Free heap left by the previous window and the encoder would
+            # otherwise stay resident under this window's peak (see
+            # pipeline.memory); after reading, so the new frames reuse it first.
+            release_free_heap()
             fills = _fill_window(engine, list(carried), list(pending), emit_count, region)
             fade = min(
                 settings.lookahead if seam_frames is None else seam_frames,
