@@ -28,9 +28,9 @@ each) +2%, from the extra page faults; on a short 854x480 clip (dog-agility,
 25 frames, five paired whole-command runs) +7% wall time, almost all of it
 system time. A 1 MiB threshold cost +17% CPU at 640x360.
 
-``malloc_trim`` after each window was tried and does not help: the heap
-regrows inside the next window. ``MALLOC_ARENA_MAX=1`` does not either: the
-growth is in the main thread's arena.
+Against that growth (with the dynamic threshold still on), ``malloc_trim``
+after each window did not help: the heap regrew inside the next window.
+``MALLOC_ARENA_MAX=1`` did not either: the growth is in the main thread's arena.
 
 With the threshold fixed, what a long video output still adds slowly is free
 heap between windows: each video segment (see :mod:`vidfill.io.resumable`)
