@@ -407,9 +407,7 @@ class FlowEngine:
 
     # -- stage 1 and 2 -------------------------------------------------------
 
-    def estimate_motion(
-        self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]
-    ) -> _Estimate:
+    def estimate_motion(self, frames: NDArray[np.uint8], holes: NDArray[np.bool_]) -> _Estimate:
         """Completed flow and cuts, homographies, and the pixels not to copy from.
 
         Returns
@@ -1024,7 +1022,6 @@ class _Estimate(NamedTuple):
     outliers: NDArray[np.bool_] | None
 
 
-
 def _sources_and_tracked(
     holes: NDArray[np.bool_],
     foreign: NDArray[np.bool_],
@@ -1117,6 +1114,7 @@ def _missing(
             found[rows] |= cand.found
         missing[t] = int((holes[t, ys, xs] & ~found).sum())
     return missing
+
 
 def _resized(mask: NDArray[np.bool_], size: tuple[int, int]) -> NDArray[np.bool_]:
     """One flow-grid mask at working ``size`` (H, W), nearest neighbour."""
