@@ -16,6 +16,8 @@ Two facts shape this module (measured, see ``shared/research/methods.md``):
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 import scipy.sparse as sp
@@ -223,6 +225,79 @@ def solve_laplace(
     return out
 
 
+class CoarseGrid(NamedTuple):
+    """A hole's bounding box aligned to a grid of ``f`` px cells, one cell of margin.
+
+    Membranes are solved per cell of this grid (see :func:`harmonic_fill`):
+    :meth:`mean` and :meth:`any` pool pixels into cells, :meth:`paste` brings
+    a cell solution back to pixels.
+    """
+
+    y0: int
+    x0: int
+    h: int
+    w: int
+    f: int
+
+    @classmethod
+    def around(cls, unknown: NDArray[np.bool_], factor: int) -> CoarseGrid:
+        """The grid over ``unknown``'s bounding box, clipped to the frame."""
+        height, width = unknown.shape
+        f = max(1, int(factor))
+        ys, xs = np.nonzero(unknown)
+        y0 = max(0, (ys.min() // f - 1) * f)
+        x0 = max(0, (xs.min() // f - 1) * f)
+        y1 = min(height, (ys.max() // f + 2) * f)
+        x1 = min(width, (xs.max() // f + 2) * f)
+        return cls(int(y0), int(x0), int(y1 - y0), int(x1 - x0), f)
+
+    @property
+    def box(self) -> tuple[slice, slice]:
+        """The grid's pixels in the frame."""
+        return slice(self.y0, self.y0 + self.h), slice(self.x0, self.x0 + self.w)
+
+    @property
+    def cells(self) -> tuple[int, int]:
+        """Rows and columns of cells (the last ones may hang over the frame's edge)."""
+        return -(-self.h // self.f), -(-self.w // self.f)
+
+    def _blocks(self, boxed: NDArray, dtype: type) -> NDArray:
+        """``boxed`` (an image over :attr:`box`), zero-padded to whole cells, as
+        (rows, f, cols, f, ...)."""
+        hc, wc = self.cells
+        pad = np.zeros((hc * self.f, wc * self.f) + boxed.shape[2:], dtype)
+        pad[: self.h, : self.w] = boxed
+        return pad.reshape((hc, self.f, wc, self.f) + boxed.shape[2:])
+
+    def any(self, mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
+        """Cells holding any pixel of ``mask`` (frame-sized)."""
+        return self._blocks(mask[self.box], bool).any(axis=(1, 3))
+
+    def mean(
+        self, values: NDArray[np.floating], weights: NDArray[np.bool_]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Per cell, the mean of ``values`` (H, W, C) over the pixels of ``weights``
+        (H, W), and how many there were (a cell without any has mean 0)."""
+        inside = weights[self.box]
+        count = self._blocks(inside, np.float64).sum(axis=(1, 3))
+        total = self._blocks(values[self.box] * inside[..., None], np.float64).sum(axis=(1, 3))
+        return total / np.maximum(count, 1)[..., None], count
+
+    def paste(
+        self, solved: NDArray[np.floating], out: NDArray[np.float32], unknown: NDArray[np.bool_]
+    ) -> None:
+        """Upsample a cell solution (bilinear) into ``out`` where ``unknown``."""
+        hc, wc = self.cells
+        if self.f > 1:
+            up = cv2.resize(solved, (wc * self.f, hc * self.f), interpolation=cv2.INTER_LINEAR)
+            if up.ndim == 2:
+                up = up[..., None]
+        else:
+            up = solved
+        inside = unknown[self.box]
+        out[self.box][inside] = up[: self.h, : self.w][inside]
+
+
 def harmonic_fill(
     values: NDArray[np.floating],
     unknown: NDArray[np.bool_],
@@ -258,39 +333,12 @@ def harmonic_fill(
     out = field.astype(np.float32, copy=True)
     if not unknown.any():
         return out[..., 0] if squeeze else out
-    height, width = unknown.shape
     data = ~unknown if known is None else (known & ~unknown)
-    ys, xs = np.nonzero(unknown)
-    f = max(1, int(factor))
-    # Box aligned to the coarse grid, one coarse cell of margin.
-    y0 = max(0, (ys.min() // f - 1) * f)
-    x0 = max(0, (xs.min() // f - 1) * f)
-    y1 = min(height, (ys.max() // f + 2) * f)
-    x1 = min(width, (xs.max() // f + 2) * f)
-    h, w = y1 - y0, x1 - x0
-    hc, wc = -(-h // f), -(-w // f)
-    channels = field.shape[-1]
-    pad_v = np.zeros((hc * f, wc * f, channels), np.float64)
-    pad_k = np.zeros((hc * f, wc * f), np.float64)
-    pad_u = np.zeros((hc * f, wc * f), bool)
-    pad_k[:h, :w] = data[y0:y1, x0:x1]
-    pad_v[:h, :w] = field[y0:y1, x0:x1] * pad_k[:h, :w, None]
-    pad_u[:h, :w] = unknown[y0:y1, x0:x1]
-    count = pad_k.reshape(hc, f, wc, f).sum(axis=(1, 3))
-    total = pad_v.reshape(hc, f, wc, f, channels).sum(axis=(1, 3))
-    coarse_unknown = pad_u.reshape(hc, f, wc, f).any(axis=(1, 3))
+    grid = CoarseGrid.around(unknown, factor)
+    coarse, count = grid.mean(field, data)
+    coarse_unknown = grid.any(unknown)
     coarse_known = (count > 0) & ~coarse_unknown
-    coarse = total / np.maximum(count, 1)[..., None]
-    solved = solve_laplace(coarse, coarse_unknown, coarse_known)
-    if f > 1:
-        up = cv2.resize(solved, (wc * f, hc * f), interpolation=cv2.INTER_LINEAR)
-        if up.ndim == 2:
-            up = up[..., None]
-    else:
-        up = solved
-    region = out[y0:y1, x0:x1]
-    inside = unknown[y0:y1, x0:x1]
-    region[inside] = up[:h, :w][inside]
+    grid.paste(solve_laplace(coarse, coarse_unknown, coarse_known), out, unknown)
     return out[..., 0] if squeeze else out
 
 

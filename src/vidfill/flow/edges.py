@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vidfill.flow.complete import solve_laplace
+from vidfill.flow.complete import CoarseGrid, solve_laplace
 
 #: Fixed-point scale of the flow gradient handed to Canny (int16 input):
 #: 1 px of flow change per px of image becomes this many units.
@@ -394,32 +394,11 @@ def barrier_fill(
     out = values.astype(np.float32, copy=True)
     if not unknown.any():
         return out
-    height, width = unknown.shape
-    f = max(1, int(factor))
-    ys, xs = np.nonzero(unknown)
-    y0 = max(0, (ys.min() // f - 1) * f)
-    x0 = max(0, (xs.min() // f - 1) * f)
-    y1 = min(height, (ys.max() // f + 2) * f)
-    x1 = min(width, (xs.max() // f + 2) * f)
-    h, w = y1 - y0, x1 - x0
-    hc, wc = -(-h // f), -(-w // f)
-    channels = values.shape[-1]
-    box = (slice(y0, y1), slice(x0, x1))
-    data = ~unknown[box] & ~barrier[box]
-    pad_v = np.zeros((hc * f, wc * f, channels), np.float64)
-    pad_k = np.zeros((hc * f, wc * f), np.float64)
-    pad_u = np.zeros((hc * f, wc * f), bool)
-    pad_b = np.zeros((hc * f, wc * f), bool)
-    pad_k[:h, :w] = data
-    pad_v[:h, :w] = values[box] * data[..., None]
-    pad_u[:h, :w] = unknown[box]
-    pad_b[:h, :w] = barrier[box]
-    count = pad_k.reshape(hc, f, wc, f).sum(axis=(1, 3))
-    total = pad_v.reshape(hc, f, wc, f, channels).sum(axis=(1, 3))
-    cell_barrier = pad_b.reshape(hc, f, wc, f).any(axis=(1, 3))
-    cell_unknown = pad_u.reshape(hc, f, wc, f).any(axis=(1, 3)) & ~cell_barrier
+    grid = CoarseGrid.around(unknown, factor)
+    coarse, count = grid.mean(values, ~unknown & ~barrier)
+    cell_barrier = grid.any(barrier)
+    cell_unknown = grid.any(unknown) & ~cell_barrier
     cell_known = (count > 0) & ~cell_unknown & ~cell_barrier
-    coarse = total / np.maximum(count, 1)[..., None]
     solved = solve_laplace(coarse, cell_unknown, cell_known)
     orphans = _cut_off(cell_unknown, cell_known)
     if orphans.any():
@@ -427,16 +406,7 @@ def barrier_fill(
         # through the barriers is a better guess there than zero flow.
         plain = solve_laplace(coarse, cell_unknown | cell_barrier, cell_known)
         solved[orphans] = plain[orphans]
-    solved = _copy_nearest(solved, cell_barrier)
-    if f > 1:
-        up = cv2.resize(solved, (wc * f, hc * f), interpolation=cv2.INTER_LINEAR)
-        if up.ndim == 2:
-            up = up[..., None]
-    else:
-        up = solved
-    region = out[box]
-    inside = unknown[box]
-    region[inside] = up[:h, :w][inside]
+    grid.paste(_copy_nearest(solved, cell_barrier), out, unknown)
     return out
 
 
