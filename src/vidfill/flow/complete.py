@@ -16,6 +16,7 @@ Two facts shape this module (measured, see ``shared/research/methods.md``):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import cv2
@@ -348,6 +349,7 @@ def complete_flow(
     camera_flow: NDArray[np.float32] | None = None,
     *,
     factor: int = 4,
+    fill: Callable[[NDArray[np.float32], NDArray[np.bool_]], NDArray[np.float32]] | None = None,
 ) -> NDArray[np.float32]:
     """Replace ``flow`` inside ``mask`` by a smooth fill from around it.
 
@@ -363,6 +365,10 @@ def complete_flow(
     camera_flow : ndarray of float32, shape (H, W, 2), optional
     factor : int
         Coarse grid cell size for the solve.
+    fill : callable, optional
+        ``fill(field, mask)`` completes the (residual) field inside ``mask``
+        instead of :func:`harmonic_fill` (e.g. the edge-guided fill of
+        :func:`vidfill.flow.edges.complete_flow_edges`).
 
     Returns
     -------
@@ -372,7 +378,11 @@ def complete_flow(
         return flow.copy()
     if mask.all():
         return (camera_flow if camera_flow is not None else np.zeros_like(flow)).copy()
+    if fill is None:
+
+        def fill(field: NDArray[np.float32], unknown: NDArray[np.bool_]) -> NDArray[np.float32]:
+            return harmonic_fill(field, unknown, factor=factor)
+
     if camera_flow is None:
-        return harmonic_fill(flow, mask, factor=factor)
-    residual = harmonic_fill(flow - camera_flow, mask, factor=factor)
-    return residual + camera_flow
+        return fill(flow, mask)
+    return fill(flow - camera_flow, mask) + camera_flow

@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vidfill.flow.complete import CoarseGrid, solve_laplace
+from vidfill.flow.complete import CoarseGrid, complete_flow, solve_laplace
 
 #: Fixed-point scale of the flow gradient handed to Canny (int16 input):
 #: 1 px of flow change per px of image becomes this many units.
@@ -532,12 +532,10 @@ def complete_flow_edges(
     -------
     ndarray of float32, shape (H, W, 2)
     """
-    if not mask.any():
-        return flow.copy()
-    if mask.all():
-        return (camera_flow if camera_flow is not None else np.zeros_like(flow)).copy()
+
+    def fill(residual: NDArray[np.float32], unknown: NDArray[np.bool_]) -> NDArray[np.float32]:
+        found = flow_barrier(residual, unknown, **edge_options) if barrier is None else barrier
+        return barrier_fill(residual, unknown, found, factor=factor)
+
     camera = np.zeros_like(flow) if camera_flow is None else camera_flow
-    residual = flow - camera
-    if barrier is None:
-        barrier = flow_barrier(residual, mask, **edge_options)
-    return barrier_fill(residual, mask, barrier, factor=factor) + camera
+    return complete_flow(flow, mask, camera, factor=factor, fill=fill)
