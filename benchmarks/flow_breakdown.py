@@ -39,10 +39,9 @@ from numpy.typing import NDArray
 
 import vidfill.pipeline.run as pipeline_run
 from vidfill.bench.cases import build_cases, load_clip
-from vidfill.bench.run import PSNR_CAP
+from vidfill.bench.run import mean_masked_psnr, pooled_masked_psnr
 from vidfill.engines.base import get_engine
 from vidfill.engines.flow import PROVENANCE
-from vidfill.metrics.image import masked_psnr
 from vidfill.pipeline.windows import WindowSettings
 
 CLIPS: Path = SHARED_CLIPS
@@ -89,25 +88,6 @@ def run_with_provenance(
     return out, provenance, ages
 
 
-def _masked_mean(
-    output: NDArray[np.uint8], truth: NDArray[np.uint8], masks: NDArray[np.bool_]
-) -> float:
-    """Masked PSNR averaged over frames, capped as ``completion_metrics`` does."""
-    values = [
-        min(masked_psnr(o, g, m), PSNR_CAP) for o, g, m in zip(output, truth, masks, strict=True)
-    ]
-    finite = [v for v in values if np.isfinite(v)]
-    return float(np.mean(finite)) if finite else float("nan")
-
-
-def _pooled(output: NDArray[np.uint8], truth: NDArray[np.uint8], where: NDArray[np.bool_]) -> float:
-    if not where.any():
-        return float("nan")
-    diff = output[where].astype(np.float64) - truth[where].astype(np.float64)
-    mse = float(np.mean(diff**2))
-    return min(10 * np.log10(255.0**2 / mse), PSNR_CAP) if mse > 0 else PSNR_CAP
-
-
 def breakdown(
     ours: NDArray[np.uint8],
     base: NDArray[np.uint8],
@@ -117,7 +97,7 @@ def breakdown(
 ) -> dict[str, tuple[float, ...]]:
     """Per class: share, PSNR, Telea's PSNR there, error share, pooled and mean oracle gains."""
     total = max(int(masks.sum()), 1)
-    actual = _masked_mean(ours, truth, masks)
+    actual = mean_masked_psnr(ours, truth, masks)
     error = ((ours.astype(np.float64) - truth) ** 2).sum(axis=-1)
     total_error = max(float(error[masks].sum()), 1e-9)
     out: dict[str, tuple[float, ...]] = {}
@@ -130,11 +110,11 @@ def breakdown(
         oracle = np.where(where[..., None], truth, ours)
         out[name] = (
             count / total,
-            _pooled(ours, truth, where),
-            _pooled(base, truth, where),
+            pooled_masked_psnr(ours, truth, where),
+            pooled_masked_psnr(base, truth, where),
             err_share,
             -10 * np.log10(max(1.0 - err_share, 1e-10)),
-            _masked_mean(oracle, truth, masks) - actual,
+            mean_masked_psnr(oracle, truth, masks) - actual,
         )
     return out
 
@@ -156,8 +136,8 @@ def main() -> None:
         ours, provenance, age = run_with_provenance(blanked, case.masks, options)
         base = np.where(case.masks[..., None], base, case.truth)
         ours = np.where(case.masks[..., None], ours, case.truth)
-        flow_db = _masked_mean(ours, case.truth, case.masks)
-        base_db = _masked_mean(base, case.truth, case.masks)
+        flow_db = mean_masked_psnr(ours, case.truth, case.masks)
+        base_db = mean_masked_psnr(base, case.truth, case.masks)
         print(
             f"{name:30s} masked PSNR flow {flow_db:6.2f}  telea {base_db:6.2f}  "
             f"({flow_db - base_db:+.2f})"
@@ -177,7 +157,10 @@ def main() -> None:
             if where.any():
                 label = f"copied, age {low:g}-{high:g}"
                 share = where.sum() / case.masks.sum()
-                db, telea_db = _pooled(ours, case.truth, where), _pooled(base, case.truth, where)
+                db, telea_db = (
+                    pooled_masked_psnr(ours, case.truth, where),
+                    pooled_masked_psnr(base, case.truth, where),
+                )
                 print(f"  {label:28s} {share:6.3f} {db:6.2f} {telea_db:6.2f}")
     print("mean over clips (a class absent from a clip counts 0): share, err, pooled, cost")
     for label, values in pooled.items():

@@ -45,14 +45,12 @@ from __future__ import annotations
 
 import numpy as np
 from _paths import SHARED_CLIPS
-from flow_breakdown import _pooled
 from flow_observability import UNSEEN, chain_distance, homography_distance
 from flow_quality import DAVIS, _run, case_arguments, case_settings
 from numpy.typing import NDArray
 
 from vidfill.bench.cases import build_cases, load_clip
-from vidfill.bench.run import PSNR_CAP
-from vidfill.metrics.image import masked_psnr, psnr
+from vidfill.bench.run import mean_masked_psnr, mean_psnr, pooled_masked_psnr
 
 CLIPS = SHARED_CLIPS
 OUTPUTS = [
@@ -78,18 +76,13 @@ def scores(
 
     ``output`` is already composited with the truth outside the holes.
     """
-    whole = [min(psnr(o, g), PSNR_CAP) for o, g in zip(output, truth, strict=True)]
-    masked = [
-        min(masked_psnr(o, g, m), PSNR_CAP) for o, g, m in zip(output, truth, holes, strict=True)
-    ]
-    masked = [v for v in masked if np.isfinite(v)]
     error = ((output.astype(np.float64) - truth) ** 2).sum(axis=-1)
     total = float(error[holes].sum())
     return {
-        "psnr": float(np.mean(whole)),
-        "masked": float(np.mean(masked)) if masked else float("nan"),
+        "psnr": mean_psnr(output, truth),
+        "masked": mean_masked_psnr(output, truth, holes),
         "unseen_share": float(error[unseen].sum()) / total if total > 0 else float("nan"),
-        "unseen_psnr": _pooled(output, truth, unseen),
+        "unseen_psnr": pooled_masked_psnr(output, truth, unseen),
     }
 
 
@@ -164,7 +157,7 @@ def main() -> None:
             f"{name} ({len(truth)} frames): observable {shares[name]:.3f} of the hole "
             f"(chain {float((chain[holes] < UNSEEN).mean()):.3f}, "
             f"homography {float((homog[holes] < UNSEEN).mean()):.3f}); copies "
-            f"{_pooled(copied, truth, observable):.2f} dB"
+            f"{pooled_masked_psnr(copied, truth, observable):.2f} dB"
         )
         telea = results[name]["telea"]["masked"]
         for label in OUTPUTS:

@@ -44,11 +44,12 @@ from __future__ import annotations
 import cv2
 import numpy as np
 from _paths import SHARED_CLIPS
-from flow_breakdown import _masked_mean, _pooled, run_with_provenance
+from flow_breakdown import run_with_provenance
 from flow_quality import case_arguments, case_settings
 from numpy.typing import NDArray
 
 from vidfill.bench.cases import build_cases, load_clip
+from vidfill.bench.run import mean_masked_psnr, pooled_masked_psnr
 from vidfill.engines.flow import PROVENANCE
 from vidfill.flow.check import fb_consistent, sample_bilinear
 from vidfill.flow.estimate import pair_flows
@@ -258,12 +259,15 @@ def main() -> None:
         groups["invented (all)"] = holes & np.isin(provenance, invented)
         groups["leftover (all)"] = holes & np.isin(provenance, leftover)
         made_up = groups["invented (all)"] | groups["leftover (all)"]
-        actual = [_masked_mean(output, case.truth, holes), _pooled(output, case.truth, holes)]
+        actual = [
+            mean_masked_psnr(output, case.truth, holes),
+            pooled_masked_psnr(output, case.truth, holes),
+        ]
         ceilings = []
         for right in (made_up & (either < UNSEEN), made_up):
             oracle = np.where(right[..., None], case.truth, output)
-            ceilings.append(_masked_mean(oracle, case.truth, holes) - actual[0])
-            ceilings.append(_pooled(oracle, case.truth, holes) - actual[1])
+            ceilings.append(mean_masked_psnr(oracle, case.truth, holes) - actual[0])
+            ceilings.append(pooled_masked_psnr(oracle, case.truth, holes) - actual[1])
         print(
             f"{name}: masked PSNR {actual[0]:.2f} dB (pooled {actual[1]:.2f}); observable "
             f"invented and leftover pixels right {ceilings[0]:+.2f} (pooled {ceilings[1]:+.2f}), "

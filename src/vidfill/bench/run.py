@@ -216,16 +216,39 @@ def _finite_mean(values: list[float]) -> float:
     return float(np.mean(finite)) if finite else float("nan")
 
 
+def mean_psnr(output: NDArray[np.uint8], truth: NDArray[np.uint8]) -> float:
+    """Whole-frame PSNR of each frame (capped at :data:`PSNR_CAP`), averaged over frames."""
+    return float(np.mean([min(psnr(o, g), PSNR_CAP) for o, g in zip(output, truth, strict=True)]))
+
+
+def mean_masked_psnr(
+    output: NDArray[np.uint8], truth: NDArray[np.uint8], masks: NDArray[np.bool_]
+) -> float:
+    """PSNR inside each frame's mask (capped), averaged over the frames that have one."""
+    return _finite_mean(
+        [min(masked_psnr(o, g, m), PSNR_CAP) for o, g, m in zip(output, truth, masks, strict=True)]
+    )
+
+
+def pooled_masked_psnr(
+    output: NDArray[np.uint8], truth: NDArray[np.uint8], where: NDArray[np.bool_]
+) -> float:
+    """PSNR over the ``where`` pixels of all frames together (capped; nan if none)."""
+    rows = (-1, *output.shape[2:])
+    value = masked_psnr(
+        output.reshape(rows), truth.reshape(rows), where.reshape(-1, where.shape[-1])
+    )
+    return min(value, PSNR_CAP)
+
+
 def completion_metrics(case: Case, output: NDArray[np.uint8], clip: Clip) -> dict[str, float]:
     """Metrics of a completion case; ``output`` is already composited with the truth."""
     truth, masks = case.truth, case.masks
     triples = list(zip(output, truth, masks, strict=True))
-    psnrs = [min(psnr(o, g), PSNR_CAP) for o, g, _ in triples]
-    masked = [min(masked_psnr(o, g, m), PSNR_CAP) for o, g, m in triples]
     return {
-        "psnr": float(np.mean(psnrs)),
+        "psnr": mean_psnr(output, truth),
         "ssim": float(np.mean([ssim(o, g) for o, g, _ in triples])),
-        "masked_psnr": _finite_mean(masked),
+        "masked_psnr": mean_masked_psnr(output, truth, masks),
         "ewarp": warping_error(output, clip.reference),
         "flicker": masked_flicker(output, masks, clip.reference),
         "texture_ratio": _finite_mean(
