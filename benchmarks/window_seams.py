@@ -114,24 +114,24 @@ def pair_errors(
     return float(np.abs(diff).mean()), float(((diff / 255.0) ** 2).mean() * 1e3)
 
 
-#: Engine settings from ``--opt key=value`` (as ``flow_quality.py``).
-ENGINE_OPTIONS: dict[str, object] = {}
-
-
 def run(
     frames: list[np.ndarray],
     holes: list[np.ndarray],
     method: str,
     settings: WindowSettings,
     fade: int | None = None,
+    options: dict[str, object] | None = None,
 ) -> tuple[list[np.ndarray], list[int]]:
-    """The filled frames and the frame indices where a window's output starts."""
+    """The filled frames and the frame indices where a window's output starts.
+
+    ``options`` are the engine's settings (``--opt key=value``, as ``flow_quality.py``).
+    """
     boundaries: list[int] = []
     output = list(
         fill_stream(
             frames,
             holes,
-            get_engine(method, **ENGINE_OPTIONS),
+            get_engine(method, **(options or {})),
             window=settings,
             max_side=None,
             on_checkpoint=boundaries.append,
@@ -224,6 +224,7 @@ def evaluate(
     gets ``matched`` figures: its error over the single-window run's error
     on the very same pairs, straddling and inside apart.
     """
+    options = _options(args.opt)
     flows = None
     if truth is not None:
         ref = reference_flow(np.stack(truth))
@@ -240,7 +241,7 @@ def evaluate(
         # reference must start there too for its pairs to be the same pairs.
         for offset in offsets:
             one = WindowSettings(len(frames) - offset + 1, 0, 0)
-            single, _ = run(frames[offset:], holes[offset:], args.method, one)
+            single, _ = run(frames[offset:], holes[offset:], args.method, one, options=options)
             phase_flows = None if flows is None else flows[offset:]
             singles.append(pair_list(single, holes[offset:], phase_flows))
             if offset == 0:
@@ -249,7 +250,9 @@ def evaluate(
     for fade in fades:
         labelled = []
         for offset in offsets:
-            output, boundaries = run(frames[offset:], holes[offset:], args.method, settings, fade)
+            output, boundaries = run(
+                frames[offset:], holes[offset:], args.method, settings, fade, options
+            )
             phase_flows = None if flows is None else flows[offset:]
             labelled.append((pair_list(output, holes[offset:], phase_flows), set(boundaries)))
             if offset == 0:
@@ -369,7 +372,6 @@ def main() -> None:
     )
     parser.add_argument("--opt", action="append", default=[], help="engine option k=v")
     args = parser.parse_args()
-    ENGINE_OPTIONS.update(_options(args.opt))
     settings = WindowSettings.for_length(args.window)
     if args.context is not None or args.lookahead is not None:
         settings = WindowSettings(
