@@ -300,18 +300,11 @@ def colour_probability(
         one pseudo-count per bin so unseen colours get 0.5.
     """
     code = _colour_codes(frame, levels)
-    bins = levels**3
-    if object_histogram is not None:
-        fg = object_histogram.astype(np.float64)
-    else:
-        fg = np.bincount(code[object_sample], minlength=bins) + 1.0
-    bg = np.bincount(code[background_sample], minlength=bins) + 1.0
-    fg /= fg.sum()
-    bg /= bg.sum()
-    x0, y0, x1, y1 = region
-    inside = code[y0:y1, x0:x1]
-    probability = (fg[inside] / (fg[inside] + bg[inside])).astype(np.float32)
-    return cv2.GaussianBlur(probability, (0, 0), blur) if blur > 0 else probability
+    if object_histogram is None:
+        object_histogram = _histogram(code, object_sample, levels)
+    return _probability(
+        code, object_histogram, _histogram(code, background_sample, levels), region, blur
+    )
 
 
 def _colour_codes(frame: NDArray[np.uint8], levels: int) -> NDArray[np.int32]:
@@ -320,13 +313,35 @@ def _colour_codes(frame: NDArray[np.uint8], levels: int) -> NDArray[np.int32]:
     return (quantised[..., 0] * levels + quantised[..., 1]) * levels + quantised[..., 2]
 
 
+def _histogram(
+    code: NDArray[np.int32], sample: NDArray[np.bool_], levels: int
+) -> NDArray[np.float64]:
+    """Histogram of the colour bins of the ``sample`` pixels, one pseudo-count a bin."""
+    return np.bincount(code[sample], minlength=levels**3) + 1.0
+
+
+def _probability(
+    code: NDArray[np.int32],
+    object_histogram: NDArray[np.float64],
+    background_histogram: NDArray[np.float64],
+    region: tuple[int, int, int, int],
+    blur: float = COLOUR_BLUR,
+) -> NDArray[np.float32]:
+    """The object probability of :func:`colour_probability` from colour bins and histograms."""
+    fg = object_histogram / object_histogram.sum()
+    bg = background_histogram / background_histogram.sum()
+    x0, y0, x1, y1 = region
+    inside = code[y0:y1, x0:x1]
+    probability = (fg[inside] / (fg[inside] + bg[inside])).astype(np.float32)
+    return cv2.GaussianBlur(probability, (0, 0), blur) if blur > 0 else probability
+
+
 def colour_histogram(
     frame: NDArray[np.uint8], sample: NDArray[np.bool_], levels: int = COLOUR_LEVELS
 ) -> NDArray[np.float64]:
     """Colour histogram of the ``sample`` pixels of ``frame`` (one pseudo-count a bin),
     in the bins of :func:`colour_probability`."""
-    code = _colour_codes(frame, levels)
-    return np.bincount(code[sample], minlength=levels**3) + 1.0
+    return _histogram(_colour_codes(frame, levels), sample, levels)
 
 
 def key_cut(frame: NDArray[np.uint8], box: Box | FloatBox) -> NDArray[np.bool_] | None:
@@ -563,15 +578,14 @@ def model_mask(
     slow_sample = support if support.any() else inside
     if not moving and slow_motion is not None and _box_like(slow_sample):
         still = slow_still(slow_motion(), slow_sample)
-    keyed = (
-        None
-        if key_colours is None
-        else colour_probability(frame, sample, ring, region, object_histogram=key_colours)
-    )
+    # One quantisation and one background histogram for both colour models.
+    code = _colour_codes(frame, COLOUR_LEVELS)
+    background = _histogram(code, ring, COLOUR_LEVELS)
+    keyed = None if key_colours is None else _probability(code, key_colours, background, region)
     # The support's colours matter only where the keyframe's may be overruled (see
     # KEY_MIN_KEPT: only with own motion), or without keyframe colours.
     by_support = (
-        colour_probability(frame, sample, ring, region)
+        _probability(code, _histogram(code, sample, COLOUR_LEVELS), background, region)
         if keyed is None or (moving and still is not None)
         else None
     )
