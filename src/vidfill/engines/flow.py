@@ -83,6 +83,8 @@ PROVENANCE: dict[str, int] = {
     "via keyframe synth": 7,
     "via keyframe leftover": 8,
 }
+#: A "via keyframe" code is its first-hand class's code plus this.
+_VIA = PROVENANCE["via keyframe local"] - PROVENANCE["local"]
 
 #: Candidates for some rows of a frame's tracked pixels: (rows, candidates).
 _Sparse = tuple[NDArray[np.int32], Candidates]
@@ -996,8 +998,8 @@ class FlowEngine:
         inside = any_found & self._holes[st, sy, sx]
         # A keyframe's own "via" pixels keep their first-hand class.
         first_hand = self.provenance[st, sy, sx][inside]
-        first_hand = np.where(first_hand > 4, first_hand - 4, first_hand)
-        code[inside] = np.where(first_hand > 0, first_hand + 4, 0)
+        first_hand = np.where(first_hand > _VIA, first_hand - _VIA, first_hand)
+        code[inside] = np.where(first_hand > 0, first_hand + _VIA, 0)
         keep = any_found & hole[ys, xs]
         self.provenance[t, ys[keep], xs[keep]] = code[keep]
 
