@@ -6,6 +6,7 @@ import numpy as np
 
 from vidfill.flow.complete import (
     complete_flow,
+    deviation,
     fit_homography,
     flow_mask,
     harmonic_fill,
@@ -50,6 +51,28 @@ def test_complete_flow_with_camera_motion_restores_a_homography_field() -> None:
     np.testing.assert_allclose(camera, truth, atol=0.05)
     completed = complete_flow(flow, hole, camera)
     np.testing.assert_allclose(completed[hole], truth[hole], atol=0.05)
+
+
+def test_homography_flow_matches_the_projection_of_every_pixel() -> None:
+    matrix = np.array([[1.02, 0.01, 2.0], [-0.01, 0.99, 1.0], [1e-4, -2e-4, 1.0]])
+    height, width = 30, 50
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float64)
+    points = np.stack([xs, ys, np.ones_like(xs)], axis=-1) @ matrix.T
+    truth = points[..., :2] / points[..., 2:] - np.stack([xs, ys], axis=-1)
+    flow = homography_flow(matrix, (height, width))
+    assert flow.dtype == np.float32 and flow.shape == (height, width, 2)
+    np.testing.assert_allclose(flow, truth, atol=1e-4)
+    assert not homography_flow(None, (height, width)).any()
+
+
+def test_deviation_is_the_larger_component_difference() -> None:
+    rng = np.random.default_rng(0)
+    flow = rng.normal(size=(7, 9, 2)).astype(np.float32)
+    reference = rng.normal(size=(7, 9, 2)).astype(np.float32)
+    flow[3, 4, 1] = np.nan  # propagates, as a max over the axis would
+    expected = np.abs(flow - reference).max(axis=-1)
+    np.testing.assert_array_equal(deviation(flow, reference), expected)
+    assert deviation(flow[2], reference[2]).shape == (9,)
 
 
 def test_flow_mask_grows_over_bleed_that_touches_the_hole_only() -> None:

@@ -37,6 +37,7 @@ from vidfill.fill.spatial import fill_telea
 from vidfill.flow.check import photometric_outliers, sample_stack_bilinear
 from vidfill.flow.complete import (
     complete_flow,
+    deviation,
     fit_homography,
     flow_mask,
     harmonic_fill,
@@ -543,8 +544,7 @@ class FlowEngine:
         foreign = mask & ~seed
         if camera is not None and foreign.any():
             ys, xs = np.nonzero(foreign)
-            deviation = np.abs(flow[ys, xs] - camera[ys, xs]).max(axis=-1)
-            keep = deviation > self.foreign_threshold * scale
+            keep = deviation(flow[ys, xs], camera[ys, xs]) > self.foreign_threshold * scale
             foreign[ys[~keep], xs[~keep]] = False
         return _Region(matrix, foreign, mask, camera, static)
 

@@ -76,14 +76,31 @@ def homography_flow(
 ) -> NDArray[np.float32]:
     """The flow field ``(H, W, 2)`` that homography ``matrix`` induces (zero for None)."""
     height, width = shape
+    out = np.zeros((height, width, 2), np.float32)
     if matrix is None:
-        return np.zeros((height, width, 2), np.float32)
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+        return out
+    # A row and a column of coordinates broadcast against each other: every
+    # pixel gets the same float64 arithmetic as from two full meshgrids,
+    # without building them (a third of this function's time).
+    xs = np.arange(width, dtype=np.float64)[None, :]
+    ys = np.arange(height, dtype=np.float64)[:, None]
     den = matrix[2, 0] * xs + matrix[2, 1] * ys + matrix[2, 2]
     den = np.where(np.abs(den) < 1e-9, 1e-9, den)
-    u = (matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]) / den - xs
-    v = (matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]) / den - ys
-    return np.stack([u, v], axis=-1).astype(np.float32)
+    out[..., 0] = (matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]) / den - xs
+    out[..., 1] = (matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]) / den - ys
+    return out
+
+
+def deviation(flow: NDArray[np.float32], reference: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Per pixel, how far ``flow`` departs from ``reference``: max of ``|du|`` and ``|dv|``.
+
+    Both ``(..., 2)``; returns their shape without the last axis. NumPy's
+    ``max(axis=-1)`` over a length-2 axis is about 40x slower than one
+    element-wise maximum of the two components (3 ms against 0.07 ms on a
+    427x240 field), for the same values.
+    """
+    difference = np.abs(flow - reference)
+    return np.maximum(difference[..., 0], difference[..., 1])
 
 
 def is_static(
@@ -145,8 +162,8 @@ def flow_mask(
     box = (slice(y0, y1), slice(x0, x1))
     seed_box = seed[box]
     distance = cv2.distanceTransform((~seed_box).astype(np.uint8), cv2.DIST_L2, 3)
-    deviation = np.abs(flow[box] - camera_flow[box]).max(axis=-1)
-    grown = seed_box | ((distance <= band) & (deviation > threshold))
+    off = deviation(flow[box], camera_flow[box])
+    grown = seed_box | ((distance <= band) & (off > threshold))
     count, labels = cv2.connectedComponents(grown.astype(np.uint8), connectivity=8)
     touching = np.zeros(count, bool)
     touching[np.unique(labels[seed_box])] = True

@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from vidfill.flow.complete import homography_flow
+from vidfill.flow.complete import deviation, homography_flow
 from vidfill.propagate.local import Candidates, nearest_pixel
 
 
@@ -77,7 +77,7 @@ def off_camera(
     if matrix is None:
         return np.zeros(flow.shape[:2], bool)
     camera = homography_flow(matrix, flow.shape[:2])
-    return np.abs(flow - camera).max(axis=-1) > threshold
+    return deviation(flow, camera) > threshold
 
 
 @dataclass
