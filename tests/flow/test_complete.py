@@ -12,6 +12,7 @@ from vidfill.flow.complete import (
     harmonic_fill,
     homography_flow,
     is_static,
+    membrane_box,
 )
 
 
@@ -97,3 +98,22 @@ def test_static_camera_is_recognised() -> None:
     shifted[0, 2] = 1.0
     assert not is_static(shifted, (100, 100))
     assert not is_static(None, (100, 100))
+
+
+def test_harmonic_fill_over_the_membrane_box_matches_the_whole_frame() -> None:
+    rng = np.random.default_rng(5)
+    height, width = 61, 83
+    values = rng.normal(size=(height, width, 3)).astype(np.float32) * 40
+    # Holes in the middle and against each border, where the box is clipped.
+    for cy, cx in ((30, 40), (3, 40), (58, 40), (30, 2), (30, 80)):
+        hole = _disc(height, width, cy, cx, 9)
+        known = _disc(height, width, cy, cx, 13) & ~hole & (rng.random((height, width)) > 0.2)
+        for factor in (1, 2, 3, 4):
+            box = membrane_box(hole, factor)
+            for data in (None, known):
+                whole = harmonic_fill(values, hole, known=data, factor=factor)
+                part = harmonic_fill(
+                    values[box], hole[box], known=None if data is None else data[box], factor=factor
+                )
+                np.testing.assert_array_equal(part[hole[box]], whole[hole])
+                assert hole[box].sum() == hole.sum()

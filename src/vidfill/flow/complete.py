@@ -316,6 +316,18 @@ class CoarseGrid(NamedTuple):
         out[self.box][inside] = up[: self.h, : self.w][inside]
 
 
+def membrane_box(unknown: NDArray[np.bool_], factor: int) -> tuple[slice, slice]:
+    """The only pixels :func:`harmonic_fill` reads or changes for ``unknown`` (non-empty).
+
+    Its coarse grid covers the hole's bounding box plus one cell, starting
+    at a multiple of the cell size (or at the frame's edge), so
+    ``harmonic_fill(values[box], unknown[box], known=known[box])`` lays the
+    same cells over the same pixels and gives the same values inside
+    ``unknown`` as the call on whole frames, without a frame-sized copy.
+    """
+    return CoarseGrid.around(unknown, factor).box
+
+
 def harmonic_fill(
     values: NDArray[np.floating],
     unknown: NDArray[np.bool_],
