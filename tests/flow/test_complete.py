@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from vidfill.flow.complete import (
+    CoarseGrid,
     complete_flow,
     deviation,
     fit_homography,
@@ -117,3 +118,38 @@ def test_harmonic_fill_over_the_membrane_box_matches_the_whole_frame() -> None:
                 )
                 np.testing.assert_array_equal(part[hole[box]], whole[hole])
                 assert hole[box].sum() == hole.sum()
+
+
+def test_coarse_grid_sums_each_cell_in_row_major_order() -> None:
+    rng = np.random.default_rng(7)
+    height, width = 37, 45
+    # Magnitudes 1e-12 to 1e3: sums that are not exact, so the order shows.
+    scale = 10.0 ** rng.integers(-12, 4, (height, width, 2))
+    values = (rng.normal(size=(height, width, 2)) * scale).astype(np.float32)
+    weights = rng.random((height, width)) > 0.3
+    unknown = _disc(height, width, 18, 22, 10)
+    for factor in (2, 3, 4):
+        grid = CoarseGrid.around(unknown, factor)
+        means, count = grid.mean(values, weights)
+        hc, wc = grid.cells
+        inside = weights[grid.box]
+        part = values[grid.box]
+        for row in range(hc):
+            for col in range(wc):
+                total = np.zeros(2)
+                pixels = 0
+                for y in range(row * factor, min((row + 1) * factor, grid.h)):
+                    for x in range(col * factor, min((col + 1) * factor, grid.w)):
+                        total += part[y, x].astype(np.float64) * inside[y, x]
+                        pixels += int(inside[y, x])
+                assert count[row, col] == pixels
+                np.testing.assert_array_equal(means[row, col], total / max(pixels, 1))
+        hole = unknown[grid.box]
+        expected = [
+            [
+                hole[r * factor : (r + 1) * factor, c * factor : (c + 1) * factor].any()
+                for c in range(wc)
+            ]
+            for r in range(hc)
+        ]
+        assert grid.any(unknown).tolist() == expected

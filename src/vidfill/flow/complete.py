@@ -287,9 +287,24 @@ class CoarseGrid(NamedTuple):
         pad[: self.h, : self.w] = boxed
         return pad.reshape((hc, self.f, wc, self.f) + boxed.shape[2:])
 
+    def _fold(self, blocks: NDArray, combine: np.ufunc) -> NDArray:
+        """``combine`` of each cell's pixels, in row-major order within the cell.
+
+        One whole-grid operation per position in a cell (``f * f`` of them)
+        instead of NumPy's reduction over axes 1 and 3, which walks the
+        strided cells pixel by pixel: about 5x faster for 4 px cells. For
+        sums it adds in the same order as ``blocks.sum(axis=(1, 3))`` does
+        over (rows, f, cols, f, C) blocks with C >= 2 (so the float64 means of
+        the flow and colour fills are bit for bit those of before).
+        """
+        out = blocks[:, 0, :, 0].copy()
+        for k in range(1, self.f * self.f):
+            combine(out, blocks[:, k // self.f, :, k % self.f], out=out)
+        return out
+
     def any(self, mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
         """Cells holding any pixel of ``mask`` (frame-sized)."""
-        return self._blocks(mask[self.box], bool).any(axis=(1, 3))
+        return self._fold(self._blocks(mask[self.box], bool), np.logical_or)
 
     def mean(
         self, values: NDArray[np.floating], weights: NDArray[np.bool_]
@@ -297,8 +312,8 @@ class CoarseGrid(NamedTuple):
         """Per cell, the mean of ``values`` (H, W, C) over the pixels of ``weights``
         (H, W), and how many there were (a cell without any has mean 0)."""
         inside = weights[self.box]
-        count = self._blocks(inside, np.float64).sum(axis=(1, 3))
-        total = self._blocks(values[self.box] * inside[..., None], np.float64).sum(axis=(1, 3))
+        count = self._fold(self._blocks(inside, np.float64), np.add)
+        total = self._fold(self._blocks(values[self.box] * inside[..., None], np.float64), np.add)
         return total / np.maximum(count, 1)[..., None], count
 
     def paste(
