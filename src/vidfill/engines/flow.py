@@ -911,9 +911,12 @@ class FlowEngine:
                 inside = hole[ys, xs]
                 self.provenance_age[t, ys[inside], xs[inside]] = age[inside]
             del errors, distances, age
-        colours = np.stack(
-            [sample_stack_bilinear(work, np.maximum(c.t, 0), c.x, c.y) for c in cands]
-        )
+        # Only candidates that exist are sampled (often under half of them):
+        # the others weigh 0 and a zero colour adds the same 0 to the sum.
+        colours = np.zeros((len(cands), len(ys), work.shape[-1]), np.float32)
+        for k, c in enumerate(cands):
+            rows = np.flatnonzero(c.t >= 0)
+            colours[k, rows] = sample_stack_bilinear(work, c.t[rows], c.x[rows], c.y[rows])
         fused = fuse(colours, weights)
         any_found = found.any(axis=0)
         if self.provenance is not None:
