@@ -1,4 +1,5 @@
-"""The fixed mmap threshold that keeps the heap from growing over a long run (glibc)."""
+"""The fixed mmap and trim thresholds: a heap that neither grows over a long run nor gives
+back and faults in its memory again within a window (glibc)."""
 
 from __future__ import annotations
 
@@ -63,3 +64,55 @@ def test_a_threshold_set_in_the_environment_is_left_alone() -> None:
     figures = probe({"MALLOC_MMAP_THRESHOLD_": str(64 * 2**20)})
     assert figures["applied"] is False
     assert figures["held"] == 0  # 6 MiB is under the user's 64 MiB: heap
+
+
+# A 3 MiB array comes from the heap (under the 4 MiB mmap threshold). Freed
+# at the top of the heap, it stays there for the next array unless the trim
+# threshold is lower; release_free_heap hands it back between windows.
+TRIM_PROBE = """
+import ctypes, json
+import numpy as np
+from vidfill.pipeline.memory import bound_heap_growth, release_free_heap
+
+class Info(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_size_t) for n in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+        "uordblks", "fordblks", "keepcost")]
+
+libc = ctypes.CDLL(None)
+libc.mallinfo2.restype = Info
+bound_heap_growth()
+before = libc.mallinfo2().arena
+block = np.ones(3 * 2**20, np.uint8)
+held = libc.mallinfo2().arena
+del block
+kept = libc.mallinfo2().arena
+release_free_heap()
+released = libc.mallinfo2().arena
+print(json.dumps({"held": held - before, "kept": kept - before, "released": released - before}))
+"""
+
+
+def trim_probe(extra_env: dict[str, str] | None = None) -> dict[str, int]:
+    names = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
+    env = {k: v for k, v in os.environ.items() if k not in names}
+    env.update(extra_env or {})
+    result = subprocess.run(
+        [sys.executable, "-c", TRIM_PROBE], capture_output=True, text=True, env=env, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def test_freed_heap_stays_for_the_next_array_until_released() -> None:
+    figures = trim_probe()
+    # The heap grew for the array (by less than its size where it had room).
+    assert figures["held"] >= 2 * 2**20
+    # glibc's default trim threshold (128 KiB) would have handed it back at once.
+    assert figures["kept"] == figures["held"]
+    assert figures["released"] <= figures["held"] - 2 * 2**20
+
+
+def test_a_trim_threshold_set_in_the_environment_is_left_alone() -> None:
+    figures = trim_probe({"MALLOC_TRIM_THRESHOLD_": str(2**17)})
+    assert figures["held"] >= 2 * 2**20
+    assert figures["kept"] <= figures["held"] - 2 * 2**20

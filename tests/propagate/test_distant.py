@@ -11,6 +11,7 @@ from vidfill.propagate.distant import (
     homography_chain,
     match_homography,
     off_camera,
+    ring_aligned,
     shot_ids,
 )
 
@@ -119,3 +120,40 @@ def test_off_camera_flags_only_what_moves_unlike_the_camera() -> None:
     # Judged against a still camera instead, the whole pan would move.
     assert off_camera(flow, np.eye(3), threshold=1.0).all()
     assert not off_camera(flow, None, threshold=1.0).any()
+
+
+def _ring_error(frames, sources, ring, t, k, matrix):
+    """The ring test's mean colour error written out pixel by pixel (None: too few pixels)."""
+    height, width = sources.shape[1:]
+    errors = []
+    for y, x in zip(*ring, strict=True):
+        mx, my, w = matrix @ np.array([x, y, 1.0])
+        rx, ry = int(np.rint(mx / w)), int(np.rint(my / w))
+        if 0 <= rx < width and 0 <= ry < height and sources[k, ry, rx]:
+            diff = frames[k, ry, rx].astype(int) - frames[t, y, x].astype(int)
+            errors.extend(np.abs(diff).tolist())
+    return None if len(errors) < 3 * 16 else float(np.mean(errors))
+
+
+def test_ring_aligned_compares_the_mapped_ring_with_the_other_frame() -> None:
+    rng = np.random.default_rng(3)
+    height, width = 40, 50
+    base = rng.integers(0, 256, (height, width + 20, 3), np.uint8)
+    # Frame 1 shows frame 0's content moved 3 px left, plus noise of +-4.
+    frames = np.stack([base[:, :width], base[:, 3 : width + 3]])
+    noise = rng.integers(-4, 5, frames[1].shape)
+    frames[1] = np.clip(frames[1].astype(int) + noise, 0, 255).astype(np.uint8)
+    sources = np.ones((2, height, width), bool)
+    sources[1, 12:20, :] = False  # part of the ring lands off frame 1's sources
+    hole = np.zeros((height, width), bool)
+    hole[10:30, 15:35] = True
+    ring = np.nonzero(cv2.dilate(hole.astype(np.uint8), np.ones((5, 5), np.uint8)) > hole)
+    for dx, expect in ((-3.0, True), (0.0, False), (-40.0, False)):
+        matrix = _shift(dx)
+        reference = _ring_error(frames, sources, ring, 0, 1, matrix)
+        assert (reference is not None and reference < 10.0) is expect
+        assert ring_aligned(frames, sources, ring, 0, 1, matrix, 10.0) is expect
+    # The threshold sits on the same mean error as the pixel-by-pixel one.
+    error = _ring_error(frames, sources, ring, 0, 1, _shift(-3.0))
+    assert ring_aligned(frames, sources, ring, 0, 1, _shift(-3.0), error + 1e-6)
+    assert not ring_aligned(frames, sources, ring, 0, 1, _shift(-3.0), error)

@@ -109,6 +109,40 @@ def test_sparse_results_hold_the_same_candidates() -> None:
             np.testing.assert_array_equal(getattr(full, name), getattr(want, name))
 
 
+def test_sparse_and_dense_later_rounds_agree() -> None:
+    # Round 2 makes frame 3 a source (a keyframe): the frames before it find
+    # new chains, the frames after it find nothing new and pass their stored
+    # candidates on to the chains that inherit from them.
+    count, height, width = 8, 40, 80
+    holes = np.zeros((count, height, width), bool)
+    holes[:, 10:30, 30:50] = True
+    holes[-1] = False
+    holes[-1, 10:30, 40:60] = True
+    sources = ~cv2.dilate(holes.astype(np.uint8).transpose(1, 2, 0), np.ones((3, 3))).astype(
+        bool
+    ).transpose(2, 0, 1)
+    forward = np.zeros((count - 1, height, width, 2), np.float32)
+    forward[..., 0] = -2.0
+    motion = Motion(forward, -forward, np.zeros(count - 1, bool))
+    tracked = [np.nonzero(~s) for s in sources]
+    rounds = {}
+    for sparse in (False, True):
+        offered = sources.copy()
+        first = propagate(offered, tracked, motion, sparse=sparse)
+        before = [c.dense().found.copy() for c in first[0] + first[1]]
+        offered[3] = True
+        rounds[sparse] = propagate(offered, tracked, motion, first, sparse=sparse)
+        after = [c.dense().found for c in rounds[sparse][0] + rounds[sparse][1]]
+        changed = [bool((a & ~b).any()) for a, b in zip(after, before, strict=True)]
+        assert any(changed) and not all(changed)
+    dense, sparse = rounds[False], rounds[True]
+    for want, got in zip(dense[0] + dense[1], sparse[0] + sparse[1], strict=True):
+        assert isinstance(got, SparseCandidates)
+        full = got.dense()
+        for name in ("t", "x", "y", "error", "distance", "relaxed"):
+            np.testing.assert_array_equal(getattr(full, name), getattr(want, name))
+
+
 def _fitted_apart(count: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Forward flow 5 px right, backward flow zero (the two fills disagree)."""
     forward = np.zeros((count - 1, height, width, 2), np.float32)

@@ -37,11 +37,13 @@ from vidfill.fill.spatial import fill_telea
 from vidfill.flow.check import photometric_outliers, sample_stack_bilinear
 from vidfill.flow.complete import (
     complete_flow,
+    deviation,
     fit_homography,
     flow_mask,
     harmonic_fill,
     homography_flow,
     is_static,
+    membrane_box,
 )
 from vidfill.flow.edges import complete_flow_edges, flow_barrier
 from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_masks, to_grey
@@ -134,9 +136,12 @@ SpatialFill = Callable[[NDArray[np.uint8], NDArray[np.bool_], NDArray[np.bool_]]
 def _harmonic_image(image: NDArray[np.uint8], hole: NDArray[np.bool_]) -> NDArray[np.uint8]:
     """Membrane fill of an image hole (smooth; best PSNR of the cheap fills on large holes)."""
     factor = 1 if hole.sum() < 4000 else 2
-    filled = harmonic_fill(image.astype(np.float32), hole, factor=factor)
     out = image.copy()
-    out[hole] = np.clip(filled[hole] + 0.5, 0, 255).astype(np.uint8)
+    if not hole.any():
+        return out
+    box = membrane_box(hole, factor)
+    filled = harmonic_fill(image[box].astype(np.float32), hole[box], factor=factor)
+    out[hole] = np.clip(filled[hole[box]] + 0.5, 0, 255).astype(np.uint8)
     return out
 
 
@@ -543,8 +548,7 @@ class FlowEngine:
         foreign = mask & ~seed
         if camera is not None and foreign.any():
             ys, xs = np.nonzero(foreign)
-            deviation = np.abs(flow[ys, xs] - camera[ys, xs]).max(axis=-1)
-            keep = deviation > self.foreign_threshold * scale
+            keep = deviation(flow[ys, xs], camera[ys, xs]) > self.foreign_threshold * scale
             foreign[ys[~keep], xs[~keep]] = False
         return _Region(matrix, foreign, mask, camera, static)
 
@@ -907,9 +911,12 @@ class FlowEngine:
                 inside = hole[ys, xs]
                 self.provenance_age[t, ys[inside], xs[inside]] = age[inside]
             del errors, distances, age
-        colours = np.stack(
-            [sample_stack_bilinear(work, np.maximum(c.t, 0), c.x, c.y) for c in cands]
-        )
+        # Only candidates that exist are sampled (often under half of them):
+        # the others weigh 0 and a zero colour adds the same 0 to the sum.
+        colours = np.zeros((len(cands), len(ys), work.shape[-1]), np.float32)
+        for k, c in enumerate(cands):
+            rows = np.flatnonzero(c.t >= 0)
+            colours[k, rows] = sample_stack_bilinear(work, c.t[rows], c.x[rows], c.y[rows])
         fused = fuse(colours, weights)
         any_found = found.any(axis=0)
         if self.provenance is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from vidfill.flow.complete import harmonic_fill
+from vidfill.flow.complete import harmonic_fill, membrane_box
 
 
 def candidate_weights(
@@ -96,15 +96,17 @@ def boundary_offset(
     if not hole.any():
         return out
     ring = ring & ~hole
+    values = fill[hole]
     if ring.any():
-        offset = np.zeros(frame.shape, np.float32)
-        offset[ring] = frame[ring].astype(np.float32) - fill[ring]
-        if np.abs(offset[ring].mean(axis=0)).max() >= skip_below:
-            membrane = harmonic_fill(offset, hole, known=ring, factor=factor)
-            values = fill[hole] + membrane[hole]
-        else:
-            values = fill[hole]
-    else:
-        values = fill[hole]
+        mean_offset = (frame[ring].astype(np.float32) - fill[ring]).mean(axis=0)
+        if np.abs(mean_offset).max() >= skip_below:
+            # Solved over the membrane's own box, not the frame: the same
+            # cells, without frame-sized temporaries per frame.
+            box = membrane_box(hole, factor)
+            near, inside = ring[box], hole[box]
+            offset = np.zeros(inside.shape + frame.shape[2:], np.float32)
+            offset[near] = frame[box][near].astype(np.float32) - fill[box][near]
+            membrane = harmonic_fill(offset, inside, known=near, factor=factor)
+            values = values + membrane[inside]
     out[hole] = np.clip(values + 0.5, 0, 255).astype(np.uint8)
     return out

@@ -128,6 +128,18 @@ def warp_backward(
     return _pull(image, *_landing(flow), nearest)
 
 
+def _squared_length(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``dx * dx + dy * dy`` of ``(..., 2)`` vectors, in their own precision.
+
+    Written out rather than as ``np.einsum("...i,...i->...")``, which gives
+    the same float32 values about 6x slower on the tens of thousands of
+    tracked pixels a propagation step tests.
+    """
+    dx = vectors[..., 0]
+    dy = vectors[..., 1]
+    return dx * dx + dy * dy
+
+
 def fb_consistent(
     flow_ab: NDArray[np.float32],
     flow_ba_at: NDArray[np.float32],
@@ -154,10 +166,8 @@ def fb_consistent(
         ``|f + g|`` in pixels.
     """
     total = flow_ab + flow_ba_at
-    residual_sq = np.einsum("...i,...i->...", total, total)
-    motion_sq = np.einsum("...i,...i->...", flow_ab, flow_ab) + np.einsum(
-        "...i,...i->...", flow_ba_at, flow_ba_at
-    )
+    residual_sq = _squared_length(total)
+    motion_sq = _squared_length(flow_ab) + _squared_length(flow_ba_at)
     valid = residual_sq < relative * motion_sq + floor
     return valid, np.sqrt(residual_sq).astype(np.float32)
 

@@ -76,14 +76,31 @@ def homography_flow(
 ) -> NDArray[np.float32]:
     """The flow field ``(H, W, 2)`` that homography ``matrix`` induces (zero for None)."""
     height, width = shape
+    out = np.zeros((height, width, 2), np.float32)
     if matrix is None:
-        return np.zeros((height, width, 2), np.float32)
-    xs, ys = np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+        return out
+    # A row and a column of coordinates broadcast against each other: every
+    # pixel gets the same float64 arithmetic as from two full meshgrids,
+    # without building them (a third of this function's time).
+    xs = np.arange(width, dtype=np.float64)[None, :]
+    ys = np.arange(height, dtype=np.float64)[:, None]
     den = matrix[2, 0] * xs + matrix[2, 1] * ys + matrix[2, 2]
     den = np.where(np.abs(den) < 1e-9, 1e-9, den)
-    u = (matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]) / den - xs
-    v = (matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]) / den - ys
-    return np.stack([u, v], axis=-1).astype(np.float32)
+    out[..., 0] = (matrix[0, 0] * xs + matrix[0, 1] * ys + matrix[0, 2]) / den - xs
+    out[..., 1] = (matrix[1, 0] * xs + matrix[1, 1] * ys + matrix[1, 2]) / den - ys
+    return out
+
+
+def deviation(flow: NDArray[np.float32], reference: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Per pixel, how far ``flow`` departs from ``reference``: max of ``|du|`` and ``|dv|``.
+
+    Both ``(..., 2)``; returns their shape without the last axis. NumPy's
+    ``max(axis=-1)`` over a length-2 axis is about 40x slower than one
+    element-wise maximum of the two components (3 ms against 0.07 ms on a
+    427x240 field), for the same values.
+    """
+    difference = np.abs(flow - reference)
+    return np.maximum(difference[..., 0], difference[..., 1])
 
 
 def is_static(
@@ -145,8 +162,8 @@ def flow_mask(
     box = (slice(y0, y1), slice(x0, x1))
     seed_box = seed[box]
     distance = cv2.distanceTransform((~seed_box).astype(np.uint8), cv2.DIST_L2, 3)
-    deviation = np.abs(flow[box] - camera_flow[box]).max(axis=-1)
-    grown = seed_box | ((distance <= band) & (deviation > threshold))
+    off = deviation(flow[box], camera_flow[box])
+    grown = seed_box | ((distance <= band) & (off > threshold))
     count, labels = cv2.connectedComponents(grown.astype(np.uint8), connectivity=8)
     touching = np.zeros(count, bool)
     touching[np.unique(labels[seed_box])] = True
@@ -270,9 +287,24 @@ class CoarseGrid(NamedTuple):
         pad[: self.h, : self.w] = boxed
         return pad.reshape((hc, self.f, wc, self.f) + boxed.shape[2:])
 
+    def _fold(self, blocks: NDArray, combine: np.ufunc) -> NDArray:
+        """``combine`` of each cell's pixels, in row-major order within the cell.
+
+        One whole-grid operation per position in a cell (``f * f`` of them)
+        instead of NumPy's reduction over axes 1 and 3, which walks the
+        strided cells pixel by pixel: about 5x faster for 4 px cells. For
+        sums it adds in the same order as ``blocks.sum(axis=(1, 3))`` does
+        over (rows, f, cols, f, C) blocks with C >= 2 (so the float64 means of
+        the flow and colour fills are bit for bit those of before).
+        """
+        out = blocks[:, 0, :, 0].copy()
+        for k in range(1, self.f * self.f):
+            combine(out, blocks[:, k // self.f, :, k % self.f], out=out)
+        return out
+
     def any(self, mask: NDArray[np.bool_]) -> NDArray[np.bool_]:
         """Cells holding any pixel of ``mask`` (frame-sized)."""
-        return self._blocks(mask[self.box], bool).any(axis=(1, 3))
+        return self._fold(self._blocks(mask[self.box], bool), np.logical_or)
 
     def mean(
         self, values: NDArray[np.floating], weights: NDArray[np.bool_]
@@ -280,8 +312,8 @@ class CoarseGrid(NamedTuple):
         """Per cell, the mean of ``values`` (H, W, C) over the pixels of ``weights``
         (H, W), and how many there were (a cell without any has mean 0)."""
         inside = weights[self.box]
-        count = self._blocks(inside, np.float64).sum(axis=(1, 3))
-        total = self._blocks(values[self.box] * inside[..., None], np.float64).sum(axis=(1, 3))
+        count = self._fold(self._blocks(inside, np.float64), np.add)
+        total = self._fold(self._blocks(values[self.box] * inside[..., None], np.float64), np.add)
         return total / np.maximum(count, 1)[..., None], count
 
     def paste(
@@ -297,6 +329,18 @@ class CoarseGrid(NamedTuple):
             up = solved
         inside = unknown[self.box]
         out[self.box][inside] = up[: self.h, : self.w][inside]
+
+
+def membrane_box(unknown: NDArray[np.bool_], factor: int) -> tuple[slice, slice]:
+    """The only pixels :func:`harmonic_fill` reads or changes for ``unknown`` (non-empty).
+
+    Its coarse grid covers the hole's bounding box plus one cell, starting
+    at a multiple of the cell size (or at the frame's edge), so
+    ``harmonic_fill(values[box], unknown[box], known=known[box])`` lays the
+    same cells over the same pixels and gives the same values inside
+    ``unknown`` as the call on whole frames, without a frame-sized copy.
+    """
+    return CoarseGrid.around(unknown, factor).box
 
 
 def harmonic_fill(

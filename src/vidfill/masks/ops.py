@@ -38,7 +38,14 @@ def binarize(image: NDArray[np.generic]) -> NDArray[np.bool_]:
         elif image.shape[2] == 1:
             image = image[..., 0]
         else:
-            image = image.max(axis=2)
+            # The brightest channel, one element-wise maximum at a time: same
+            # values as max(axis=2), which NumPy reduces pixel by pixel over
+            # the short channel axis (7.5 ms against 0.45 ms a 854x480 frame
+            # of a mask video).
+            brightest = image[..., 0]
+            for channel in range(1, image.shape[2]):
+                brightest = np.maximum(brightest, image[..., channel])
+            image = brightest
     full_scale = 1.0 if image.dtype.kind == "f" else float(np.iinfo(image.dtype).max)
     if image.dtype == np.bool_:
         return image.copy()

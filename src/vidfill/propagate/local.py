@@ -220,13 +220,18 @@ class _DenseMap:
         self._width = width
         self._written = np.zeros(0, np.intp)
 
-    def load(self, ys: NDArray[np.intp], xs: NDArray[np.intp], cand: Candidates) -> None:
+    def load(self, ys: NDArray[np.intp], xs: NDArray[np.intp], cand: CandidateSet) -> None:
         # Only pixels with a candidate are written (lookups read the others'
         # ``t`` only, which stays -1): in flat indices, a fraction of the
         # tracked pixels, and 1-D scatters instead of 2-D fancy indexing.
         self.t.ravel()[self._written] = -1
+        rows = None
+        if isinstance(cand, SparseCandidates):
+            # Read as stored: the same pixels and values as its dense form.
+            rows, cand = cand.rows, cand.values
         found = np.flatnonzero(cand.t >= 0)
-        flat = ys[found].astype(np.intp) * self._width + xs[found]
+        pixels = found if rows is None else rows[found]
+        flat = ys[pixels].astype(np.intp) * self._width + xs[pixels]
         self._written = flat
         self.t.ravel()[flat] = cand.t[found]
         self.x.ravel()[flat] = cand.x[found]
@@ -317,15 +322,27 @@ def sweep(
             _pair_mask(motion.filled_backward if forward else motion.filled_forward, pair),
             motion.scale,
         )
-        cand = results[t].dense()
-        todo = np.nonzero(~cand.found)[0] if previous is not None else None
-        if len(ys) and not motion.cuts[pair]:
-            if todo is None:
+        stepping = len(ys) > 0 and not motion.cuts[pair]
+        if previous is None:
+            cand = results[t].dense()
+            if stepping:
                 _step(ys, xs, step, sources, u, neighbour_map, cand)
-            elif len(todo):
+        else:
+            current = results[t]
+            todo = np.flatnonzero(~current.found)
+            part = None
+            if stepping and len(todo):
                 part = Candidates.empty(len(todo))
                 _step(ys[todo], xs[todo], step, sources, u, neighbour_map, part)
-                cand.assign(todo, part)
+            if part is None or not part.found.any():
+                # Nothing new (about half the frames of a later round on
+                # dog-agility): the frame's candidates stay as stored, with
+                # no dense copy to fill and shrink again.
+                neighbour_map.load(ys, xs, current)
+                results[t] = current.sparse() if sparse else current.dense()
+                continue
+            cand = current.dense()
+            cand.assign(todo, part)
         neighbour_map.load(ys, xs, cand)
         results[t] = cand.sparse() if sparse else cand
     return results
