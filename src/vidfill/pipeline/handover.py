@@ -34,7 +34,7 @@ from vidfill.flow.complete import (
     homography_flow,
     is_static,
 )
-from vidfill.flow.estimate import flow_scale, make_dis, shrink_masks, to_grey
+from vidfill.flow.estimate import flow_scale, make_dis, shrink_masks, to_grey, warp_errors
 
 BackgroundFlow = Callable[
     [NDArray[np.uint8], NDArray[np.bool_], NDArray[np.uint8]], NDArray[np.float32]
@@ -134,6 +134,9 @@ def handover_blend(
     weights: Sequence[float],
     *,
     tolerance: float = 0.0,
+    smooth: float = 0.0,
+    dynamic: float = 0.0,
+    max_error: float = 10.0,
     flow: BackgroundFlow = background_flow,
 ) -> list[NDArray[np.uint8]]:
     """Blend the first fills of a window from the last finished frame, each continuing the last.
@@ -156,6 +159,10 @@ def handover_blend(
         previous frame count as the same content: there the own fill is
         kept, untouched by resampling; the warped frame's weight reaches its
         full value at twice the tolerance. 0 blends every hole pixel.
+    max_error : float
+        Median absolute grey error, outside the hole, of the previous frame
+        warped onto the frame as read, above which nothing is carried into
+        that frame (the own fill stays, and the next frame continues it).
     flow : callable
         ``flow(frame, hole, previous)`` -> background flow frame -> previous
         (:func:`background_flow`).
@@ -173,15 +180,38 @@ def handover_blend(
         if not hole.any():
             last = fills[index]
             continue
-        warped = warp_backward(last, flow(frames[index], hole, last)).astype(np.float32)
+        motion = flow(frames[index], hole, last)
+        if _misfit(frames[index], hole, last, motion) > max_error:
+            # A cut, or motion the flow cannot follow (motocross-jump's
+            # whip pans): what it would carry is not this frame's content.
+            last = fills[index]
+            continue
+        warped = warp_backward(last, motion).astype(np.float32)
         own = fills[index].astype(np.float32)
+        correction = warped - own
+        if smooth > 0:
+            correction = cv2.GaussianBlur(correction, (0, 0), smooth)
         carried = np.full(hole.shape, 1.0 - own_weight, np.float32)
         if tolerance > 0:
-            difference = np.abs(own - warped).max(axis=-1)
+            difference = np.abs(correction).max(axis=-1)
             carried *= np.clip(difference / tolerance - 1.0, 0.0, 1.0)
-        mix = own + carried[..., None] * (warped - own)
+        if dynamic > 0 and index > 0:
+            change = np.abs(own - warp_backward(fills[index - 1], motion).astype(np.float32))
+            carried *= np.clip(1.0 - change.max(axis=-1) / dynamic, 0.0, 1.0)
+        mix = own + carried[..., None] * correction
         blended = fills[index].copy()
         blended[hole] = np.clip(mix[hole] + 0.5, 0, 255).astype(np.uint8)
         out[index] = blended
         last = blended
     return out
+
+
+def _misfit(
+    frame: NDArray[np.uint8],
+    hole: NDArray[np.bool_],
+    previous: NDArray[np.uint8],
+    motion: NDArray[np.float32],
+) -> float:
+    """How badly ``motion`` explains ``frame`` from ``previous``: median grey error off the hole."""
+    grey = to_grey(np.stack([frame, previous]), 1.0)
+    return float(warp_errors(grey, motion[None], np.stack([hole, np.zeros_like(hole)]))[0])
