@@ -127,3 +127,18 @@ def test_fill_stream_hands_over_from_the_last_finished_frame() -> None:
             assert abs(handed[b + i] - level) <= 1, (b, i)
         assert handed[b + 4] == jumpy[b + 4]
     assert np.abs(np.diff(handed)).max() < np.abs(np.diff(jumpy)).max()
+
+
+def test_nothing_is_carried_across_a_cut() -> None:
+    # The previous frame shows another scene: no flow explains the frame from
+    # it, so the window's own fill stays, and the next frame continues that.
+    before, after = textured_frames(1, 96, 128, seed=8)[0], textured_frames(3, 96, 128, seed=9)
+    hole = square_hole((96, 128), 30, 40, 28)
+    frames = [with_object(f, hole) for f in after[1:]]
+    fills = [np.where(hole[..., None], 128, f).astype(np.uint8) for f in after[1:]]
+    out = handover_blend(before, frames, [hole] * 2, fills, handover_weights(2))
+    assert np.array_equal(out[0], fills[0])
+    # Continuing frame 0's flat own fill into frame 1's flat fill changes
+    # nothing away from the hole's edge (where texture moves in from outside).
+    inner = square_hole((96, 128), 33, 43, 22)
+    assert np.abs(out[1].astype(int) - fills[1])[inner].max() <= 1
