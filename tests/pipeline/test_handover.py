@@ -25,9 +25,6 @@ def with_object(frame: np.ndarray, hole: np.ndarray) -> np.ndarray:
 
 def test_weights_rise_to_the_window_fill() -> None:
     assert np.allclose(handover_weights(3), [0.25, 0.5, 0.75])
-    geometric = handover_weights(4, 2.0)
-    assert np.allclose(geometric, 0.8 * 2.0 ** np.arange(-3, 1))
-    assert np.all(np.diff(geometric) > 0)
 
 
 def test_background_flow_follows_the_camera_through_the_hole() -> None:

@@ -112,18 +112,15 @@ def background_flow(
     return cv2.resize(flow, (width, height), interpolation=cv2.INTER_LINEAR) / np.float32(scale)
 
 
-def handover_weights(count: int, growth: float = 1.0) -> NDArray[np.float64]:
+def handover_weights(count: int) -> NDArray[np.float64]:
     """The own fill's weight in each of the first ``count`` frames of a window.
 
-    ``growth == 1``: equal steps, ``(i + 1) / (count + 1)``. Above 1 the
-    weight rises geometrically, by ``growth`` a frame, to reach the same
-    step short of 1 at the last frame: the carried content holds longer,
-    the window's own fill arrives later.
+    Equal steps, ``(i + 1) / (count + 1)``: for a given jump they keep the
+    largest frame-to-frame change smallest. (Weights rising geometrically,
+    by 1.5 a frame, kept the carried content longer and made pairs inside
+    windows worse: ``benchmarks/window_seams.py``, see DEVELOPERS.md.)
     """
-    steps = np.arange(1, count + 1, dtype=np.float64)
-    if growth == 1.0:
-        return steps / (count + 1)
-    return (count / (count + 1)) * growth ** (steps - count)
+    return np.arange(1, count + 1, dtype=np.float64) / (count + 1)
 
 
 def handover_blend(
@@ -133,9 +130,7 @@ def handover_blend(
     fills: Sequence[NDArray[np.uint8]],
     weights: Sequence[float],
     *,
-    tolerance: float = 0.0,
-    smooth: float = 0.0,
-    dynamic: float = 0.0,
+    tolerance: float = 2.0,
     max_error: float = 10.0,
     flow: BackgroundFlow = background_flow,
 ) -> list[NDArray[np.uint8]]:
@@ -157,8 +152,9 @@ def handover_blend(
     tolerance : float
         Grey levels (max over RGB) under which the own fill and the warped
         previous frame count as the same content: there the own fill is
-        kept, untouched by resampling; the warped frame's weight reaches its
-        full value at twice the tolerance. 0 blends every hole pixel.
+        kept, untouched by resampling (a copy of a copy blurs, and the blur
+        itself then flickers); the warped frame's weight reaches its full
+        value at twice the tolerance. 0 blends every hole pixel.
     max_error : float
         Median absolute grey error, outside the hole, of the previous frame
         warped onto the frame as read, above which nothing is carried into
@@ -189,15 +185,10 @@ def handover_blend(
         warped = warp_backward(last, motion).astype(np.float32)
         own = fills[index].astype(np.float32)
         correction = warped - own
-        if smooth > 0:
-            correction = cv2.GaussianBlur(correction, (0, 0), smooth)
         carried = np.full(hole.shape, 1.0 - own_weight, np.float32)
         if tolerance > 0:
             difference = np.abs(correction).max(axis=-1)
             carried *= np.clip(difference / tolerance - 1.0, 0.0, 1.0)
-        if dynamic > 0 and index > 0:
-            change = np.abs(own - warp_backward(fills[index - 1], motion).astype(np.float32))
-            carried *= np.clip(1.0 - change.max(axis=-1) / dynamic, 0.0, 1.0)
         mix = own + carried[..., None] * correction
         blended = fills[index].copy()
         blended[hole] = np.clip(mix[hole] + 0.5, 0, 255).astype(np.uint8)

@@ -26,6 +26,10 @@ from vidfill.pipeline.windows import Region, WindowSettings, region_around
 
 ProgressCallback = Callable[[int], None]
 
+#: Frames after a window boundary that the hand-over blends (measured with
+#: 12-frame windows, where it is every frame a window finishes).
+HANDOVER_FRAMES = 9
+
 #: Full-resolution frames one window may hold (the engine's own working copies of
 #: the cropped region come on top).
 DEFAULT_MEMORY_BUDGET = 512 * 2**20
@@ -78,8 +82,8 @@ def fill_stream(
     first_index: int = 0,
     on_checkpoint: ProgressCallback | None = None,
     memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
-    seam_frames: int | None = None,
-    handover_frames: int = 0,
+    seam_frames: int | None = 0,
+    handover_frames: int = HANDOVER_FRAMES,
 ) -> Iterator[NDArray[np.uint8]]:
     """Fill the holes of a stream of frames; yield finished frames in order.
 
@@ -119,12 +123,14 @@ def fill_stream(
         How many frames after a window boundary fade from a fill anchored to
         the carried frames into the window's own fill (see
         :func:`_anchored_blend`); at most the window's look-ahead. None: the
-        look-ahead; 0: no fade (the fill may jump at the boundary).
+        look-ahead; 0 (default): no fade. Off by default since the hand-over
+        (``handover_frames``) does its work better (see DEVELOPERS.md).
     handover_frames : int
         How many frames after a window boundary continue the last finished
         frame along the background flow, each blended with the window's own
         fill and continued by the next (see :mod:`vidfill.pipeline.handover`);
-        at most the frames the window finishes. 0: off.
+        at most the frames the window finishes. 0: off (the fill may jump at
+        the boundary).
 
     Yields
     ------
