@@ -381,8 +381,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--fade",
-        default="auto",
-        help="seam_frames values to compare, e.g. 0,auto (0: no fade; auto: the look-ahead); "
+        default="0h9",
+        help="runs to compare (fill_stream's default: 0h9): seam_frames values, e.g. 0,auto "
+        "(0: no fade; auto: the look-ahead); "
         "a suffix hN also hands over N frames (handover_frames), e.g. 0h9",
     )
     parser.add_argument("--opt", action="append", default=[], help="engine option k=v")
