@@ -11,7 +11,10 @@ where ``out[-1]`` is the last finished (carried) frame, ``warp`` pulls it
 along the background flow from frame ``i`` to it, and ``w`` rises to 1.
 Each frame continues the blended one before it, so the first frame after a
 boundary continues what was written, and the window's own fill takes over
-in steps.
+in steps. Where the two agree within a couple of grey levels the own fill is
+kept as is (resampling a copy of a copy blurs), and a frame the background
+flow cannot explain from the previous one (a cut, a whip pan) gets nothing
+carried into it.
 
 Everything here reads only the carried frame and the window's pending
 frames, so a run resumed at a checkpoint (which passes just the carried
