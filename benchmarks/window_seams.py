@@ -35,11 +35,13 @@ so boundaries fall on 3x as many (and different) frame pairs: per clip the
 straddling pairs are few and their figure depends on where they fall.
 
 ``--fade 0,auto`` compares runs without and with the seam fade of
-``fill_stream`` (``seam_frames``) in one invocation.
+``fill_stream`` (``seam_frames``) in one invocation; a run ``0h9`` (or
+``autoh9``) also hands over the first 9 frames of a window recurrently from
+the last finished one (``handover_frames``).
 
 Usage: python benchmarks/window_seams.py [--method flow] [--window 12] [--frames 80]
        [--names tennis,...] [--completion bikes,...] [--family blob-moving] [--single]
-       [--fade 0,auto] [--phases 3]
+       [--fade 0,auto,0h9] [--phases 3]
 """
 
 from __future__ import annotations
@@ -121,10 +123,12 @@ def run(
     settings: WindowSettings,
     fade: int | None = None,
     options: dict[str, object] | None = None,
+    handover: int = 0,
 ) -> tuple[list[np.ndarray], list[int]]:
     """The filled frames and the frame indices where a window's output starts.
 
-    ``options`` are the engine's settings (``--opt key=value``, as ``flow_quality.py``).
+    ``options`` are the engine's settings (``--opt key=value``, as ``flow_quality.py``);
+    ``fade`` and ``handover`` go to ``fill_stream`` as ``seam_frames`` and ``handover_frames``.
     """
     boundaries: list[int] = []
     output = list(
@@ -136,6 +140,7 @@ def run(
             max_side=None,
             on_checkpoint=boundaries.append,
             seam_frames=fade,
+            handover_frames=handover,
         )
     )
     return output, boundaries
@@ -214,7 +219,7 @@ def evaluate(
     truth: list[np.ndarray] | None,
     args: argparse.Namespace,
     settings: WindowSettings,
-    fades: list[int | None],
+    fades: list[tuple[int | None, int]],
 ) -> dict[str, dict[str, float]]:
     """Run one case windowed once per seam fade (and as one window with ``--single``).
 
@@ -247,11 +252,11 @@ def evaluate(
             if offset == 0:
                 single_psnrs = quality(single, truth, holes) if truth else None
     phase_boundaries: list[set[int]] = []
-    for fade in fades:
+    for fade, handover in fades:
         labelled = []
         for offset in offsets:
             output, boundaries = run(
-                frames[offset:], holes[offset:], args.method, settings, fade, options
+                frames[offset:], holes[offset:], args.method, settings, fade, options, handover
             )
             phase_flows = None if flows is None else flows[offset:]
             labelled.append((pair_list(output, holes[offset:], phase_flows), set(boundaries)))
@@ -260,7 +265,7 @@ def evaluate(
         if not phase_boundaries:
             phase_boundaries = [bounds for _, bounds in labelled]
         figures = seam_figures(labelled)
-        label = fade_label(settings, fade)
+        label = fade_label(settings, fade, handover)
         report(name, label, figures, psnrs)
         if singles:
             figures.update(matched_figures(labelled, singles, settings.lookahead))
@@ -337,14 +342,23 @@ def report_matched(name: str, label: str, figures: dict[str, float]) -> None:
     )
 
 
-def fade_label(settings: WindowSettings, fade: int | None) -> str:
-    """``w12`` for the default fade, ``w12f0`` for an explicit one."""
-    return f"w{settings.length}" + ("" if fade is None else f"f{fade}")
+def fade_label(settings: WindowSettings, fade: int | None, handover: int = 0) -> str:
+    """``w12`` for the default fade, ``w12f0`` for an explicit one, ``w12f0h9`` with a hand-over."""
+    return (
+        f"w{settings.length}"
+        + ("" if fade is None else f"f{fade}")
+        + (f"h{handover}" if handover else "")
+    )
 
 
-def parse_fades(text: str) -> list[int | None]:
-    """``"0,auto"`` -> ``[0, None]``: the ``seam_frames`` values to run."""
-    return [None if item == "auto" else int(item) for item in text.split(",") if item]
+def parse_fades(text: str) -> list[tuple[int | None, int]]:
+    """``"0,auto,0h9"`` -> ``[(0, 0), (None, 0), (0, 9)]``: ``(seam_frames,
+    handover_frames)`` of each run."""
+    runs = []
+    for item in filter(None, text.split(",")):
+        fade, _, handover = item.partition("h")
+        runs.append((None if fade == "auto" else int(fade), int(handover or 0)))
+    return runs
 
 
 def main() -> None:
@@ -367,8 +381,10 @@ def main() -> None:
     )
     parser.add_argument(
         "--fade",
-        default="auto",
-        help="seam_frames values to compare, e.g. 0,auto (0: no fade; auto: the look-ahead)",
+        default="0h9",
+        help="runs to compare (fill_stream's default: 0h9): seam_frames values, e.g. 0,auto "
+        "(0: no fade; auto: the look-ahead); "
+        "a suffix hN also hands over N frames (handover_frames), e.g. 0h9",
     )
     parser.add_argument("--opt", action="append", default=[], help="engine option k=v")
     args = parser.parse_args()

@@ -90,7 +90,9 @@ def test_remove_runs_the_network_through_the_orchestrator(
     assert len(results) == 9
     for original, result in zip(read_folder(clip), results, strict=True):
         assert np.array_equal(original[~hole], result[~hole])
-        assert np.ptp(result[hole].astype(int), axis=0).max() <= 1  # one flat colour
+    # The first window's frames hold the network's flat colour; later windows
+    # begin with the hand-over, which carries the panning texture in at the edge.
+    assert np.ptp(results[0][hole].astype(int), axis=0).max() <= 1
 
 
 def test_a_wrong_output_shape_is_an_engine_error(tmp_path: Path) -> None:

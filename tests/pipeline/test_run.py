@@ -44,7 +44,12 @@ def test_every_frame_comes_out_once_in_order_and_only_holes_change() -> None:
     holes = hole_stack(37, frames[0].shape[:2], (20, 10, 8, 6))
     engine = RecordingEngine()
     settings = WindowSettings(length=10, context=2, lookahead=3)
-    out = list(fill_stream(iter(frames), iter(holes), engine, window=settings, max_side=None))
+    # No hand-over: the engine's constant fill must reach the output as is.
+    out = list(
+        fill_stream(
+            iter(frames), iter(holes), engine, window=settings, max_side=None, handover_frames=0
+        )
+    )
     assert len(out) == 37
     for frame, hole, result in zip(frames, holes, out, strict=True):
         assert np.array_equal(result[~hole], frame[~hole])
@@ -239,6 +244,7 @@ def hole_levels(frames: list[np.ndarray], seam_frames: int | None) -> tuple[np.n
         max_side=None,
         on_checkpoint=boundaries.append,
         seam_frames=seam_frames,
+        handover_frames=0,
     )
     return np.array([int(f[10, 12, 0]) for f in out]), boundaries
 
@@ -266,7 +272,17 @@ def test_seam_anchor_sees_only_the_context_and_the_faded_frames() -> None:
     holes = hole_stack(30, (24, 32), (10, 8, 6, 6))
     engine = HorizonEngine()
     settings = WindowSettings(length=12, context=2, lookahead=3)
-    list(fill_stream(frames, holes, engine, window=settings, max_side=None))
+    list(
+        fill_stream(
+            frames,
+            holes,
+            engine,
+            window=settings,
+            max_side=None,
+            seam_frames=None,
+            handover_frames=0,
+        )
+    )
     # The first window has no context to anchor to; each later one is followed
     # by an anchor run over its 2 context frames and the 3 frames that fade.
     assert engine.lengths[:5] == [12, 12, 5, 12, 5]

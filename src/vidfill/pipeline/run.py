@@ -20,10 +20,15 @@ from vidfill.compose.composite import composite_into
 from vidfill.engines.base import Engine
 from vidfill.errors import MaskError
 from vidfill.masks.ops import bounding_box
+from vidfill.pipeline.handover import handover_blend, handover_weights
 from vidfill.pipeline.memory import bound_heap_growth, release_free_heap
 from vidfill.pipeline.windows import Region, WindowSettings, region_around
 
 ProgressCallback = Callable[[int], None]
+
+#: Frames after a window boundary that the hand-over blends (measured with
+#: 12-frame windows, where it is every frame a window finishes).
+HANDOVER_FRAMES = 9
 
 #: Full-resolution frames one window may hold (the engine's own working copies of
 #: the cropped region come on top).
@@ -77,7 +82,8 @@ def fill_stream(
     first_index: int = 0,
     on_checkpoint: ProgressCallback | None = None,
     memory_budget: int | None = DEFAULT_MEMORY_BUDGET,
-    seam_frames: int | None = None,
+    seam_frames: int | None = 0,
+    handover_frames: int = HANDOVER_FRAMES,
 ) -> Iterator[NDArray[np.uint8]]:
     """Fill the holes of a stream of frames; yield finished frames in order.
 
@@ -117,7 +123,14 @@ def fill_stream(
         How many frames after a window boundary fade from a fill anchored to
         the carried frames into the window's own fill (see
         :func:`_anchored_blend`); at most the window's look-ahead. None: the
-        look-ahead; 0: no fade (the fill may jump at the boundary).
+        look-ahead; 0 (default): no fade. Off by default since the hand-over
+        (``handover_frames``) does its work better (see DEVELOPERS.md).
+    handover_frames : int
+        How many frames after a window boundary continue the last finished
+        frame along the background flow, each blended with the window's own
+        fill and continued by the next (see :mod:`vidfill.pipeline.handover`);
+        at most the frames the window finishes. 0: off (the fill may jump at
+        the boundary).
 
     Yields
     ------
@@ -175,6 +188,9 @@ def fill_stream(
             )
             if carried and fade > 0:
                 fills = _anchored_blend(engine, list(carried), list(pending), fills, fade, region)
+            handover = min(handover_frames, emit_count)
+            if carried and handover > 0:
+                fills = _hand_over(carried[-1], list(pending), fills, handover, region)
         for fill in fills:
             original, hole = pending.popleft()
             finished_frame = original
@@ -284,6 +300,24 @@ def _anchored_blend(
         )
         blended[index] = np.clip(mix + 0.5, 0, 255).astype(np.uint8)
     return blended
+
+
+def _hand_over(
+    previous: NDArray[np.uint8],
+    pending: list[tuple[NDArray[np.uint8], _Hole]],
+    fills: list[NDArray[np.uint8]],
+    count: int,
+    region: Region,
+) -> list[NDArray[np.uint8]]:
+    """The hand-over (:func:`~vidfill.pipeline.handover.handover_blend`) of the first
+    ``count`` fills, cropped to ``region``."""
+    return handover_blend(
+        previous[region.slices],
+        [frame[region.slices] for frame, _ in pending[:count]],
+        [hole.crop(region) for _, hole in pending[:count]],
+        fills,
+        handover_weights(count),
+    )
 
 
 def _downscale(

@@ -16,17 +16,16 @@ A window is three runs of frames::
 
 Carrying finished frames alone does not stop the jump: the next window sees
 further ahead than the previous one did, so background it reveals appears at
-once. The orchestrator therefore fades the first ``lookahead`` frames of a
-window in from a second, short run over the context and those frames only
-(which sees what the previous window saw). It depends on nothing but the
-carried and pending frames, so resume stays exact. It costs about
-``(context + lookahead) / (length - context - lookahead)`` more engine frames
-(measured +10% CPU with 60-frame windows, +17% with 20); with 12-frame
-windows it brought the straddling/inside ratio of the hole's warping error
-from 1.31 to 1.01 and of flicker from 1.21 to 0.99, PSNR within 0.02 dB
-(``benchmarks/window_seams.py --fade 0,auto --phases 3``).
-A longer look-ahead fades over more frames: a longer window trades memory
-for fewer seams, a longer look-ahead trades repeated work for softer ones.
+once. The orchestrator therefore hands the first frames of a window over
+from the last finished frame (:mod:`vidfill.pipeline.handover`): each
+continues the one before it along the background flow, blended with the
+window's own fill, whose weight rises to 1 over 9 frames. It reads only the
+carried and pending frames, so resume stays exact, and costs one DIS flow per
+handed-over frame. With 12-frame windows it brought the straddling/inside
+ratio of the hole's warping error from 1.45 (no treatment) and 1.05 (the
+earlier anchored fade, ``seam_frames``) to 0.98, with pairs inside windows
+no worse on average (``benchmarks/window_seams.py --fade 0,auto,0h9 --phases 3
+--single``; figures per clip in DEVELOPERS.md).
 
 Longer windows let content travel further in time and cost more memory;
 more context and look-ahead smooth the boundary and cost repeated work
