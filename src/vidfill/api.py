@@ -31,6 +31,7 @@ from vidfill.io.resumable import (
     finished_frames,
 )
 from vidfill.io.write import (
+    DEFAULT_PRESET,
     VIDEO_SUFFIXES,
     OutputWriter,
     check_encoder,
@@ -156,7 +157,7 @@ def remove(
     codec: str = "libx264",
     crf: int = 18,
     lossless: bool = False,
-    preset: str = "medium",
+    preset: str = DEFAULT_PRESET,
     fps: float | None = None,
     window: int | None = None,
     max_side: int | None = 1280,

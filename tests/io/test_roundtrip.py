@@ -327,3 +327,13 @@ def test_no_colour_drift_through_yuv(video_factory, tmp_path: Path, colour: int 
     # and 0.44 / 0.76 (4:2:0 chroma on a gradient leaves some per-channel error).
     assert abs(back.mean()) < 0.6
     assert np.abs(back).mean() < 1.0
+
+
+def test_the_automatic_preset_is_faster_only_above_1080p():
+    from vidfill.io.write import DEFAULT_PRESET, encoder_preset
+
+    assert encoder_preset(DEFAULT_PRESET, 1920, 1080) == "medium"
+    assert encoder_preset(DEFAULT_PRESET, 3840, 2160) == "faster"
+    # A preset the user names is kept at any size.
+    assert encoder_preset("slow", 3840, 2160) == "slow"
+    assert encoder_preset("ultrafast", 640, 480) == "ultrafast"

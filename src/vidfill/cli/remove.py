@@ -15,6 +15,7 @@ from vidfill.cli import app, configure_logging
 from vidfill.cli.progress import FrameProgress, frame_progress
 from vidfill.engines import DEFAULT_ENGINE, available_engines
 from vidfill.errors import EngineError, MaskError
+from vidfill.io.write import DEFAULT_PRESET
 from vidfill.masks.sources import parse_box
 
 HELP = {
@@ -57,7 +58,7 @@ HELP = {
     "codec": "Video codec for file output (FFmpeg encoder name).",
     "crf": "Constant rate factor for H.264/H.265 (lower = better quality, larger file).",
     "lossless": "Encode without loss (FFV1 in .mkv, RGB H.264 in .mp4/.mov).",
-    "preset": "Encoder speed preset (ultrafast ... veryslow).",
+    "preset": "Encoder speed preset (ultrafast ... veryslow); auto: medium, faster above 1080p.",
     "fps": "Frame rate of a frame-folder input when written to a video (default 25).",
     "window": "Frames per processing window; memory grows with it.",
     "max_side": (
@@ -129,7 +130,7 @@ def remove_command(
     codec: Annotated[str, typer.Option(help=HELP["codec"])] = "libx264",
     crf: Annotated[int, typer.Option(help=HELP["crf"])] = 18,
     lossless: Annotated[bool, typer.Option(help=HELP["lossless"])] = False,
-    preset: Annotated[str, typer.Option(help=HELP["preset"])] = "medium",
+    preset: Annotated[str, typer.Option(help=HELP["preset"])] = DEFAULT_PRESET,
     fps: Annotated[float | None, typer.Option(help=HELP["fps"])] = None,
     window: Annotated[int | None, typer.Option(help=HELP["window"])] = None,
     max_side: Annotated[int, typer.Option("--max-side", help=HELP["max_side"])] = 1280,

@@ -237,11 +237,29 @@ LARGE_FRAME_PIXELS = 1920 * 1088
 #: x265's look-ahead was not measured below 20, its own default.
 RC_LOOKAHEAD = {"libx264": (10, 5), "libx265": (20, 5)}
 
+#: The default speed preset: x264/x265's "medium", or "faster" for frames
+#: larger than 1080p, where encoding is most of a run's time (a small mask
+#: on a 4K video: the engine works on a crop, the encoder on every pixel).
+#: 30 frames of bmx-trees upscaled to 3840x2160, crf 18, look-ahead 5: medium
+#: 16.0 s of CPU, 6.29 MB, 42.47 dB; faster 9.5 s, 6.29 MB, 42.43 dB;
+#: veryfast 7.4 s, 6.03 MB, 42.24 dB (a /tmp script over PyAV).
+DEFAULT_PRESET = "auto"
+LARGE_FRAME_PRESET = "faster"
+
+
+def encoder_preset(preset: str, width: int, height: int) -> str:
+    """The x264-style preset ``preset`` names for a ``width`` x ``height`` video
+    (:data:`DEFAULT_PRESET` ``"auto"`` resolved; any other name as given)."""
+    if preset != DEFAULT_PRESET:
+        return preset
+    return LARGE_FRAME_PRESET if width * height > LARGE_FRAME_PIXELS else "medium"
+
 
 def _encoder_settings(
     path: Path, codec: str, *, lossless: bool, width: int, height: int, crf: int, preset: str
 ) -> tuple[str, str, dict[str, str]]:
     """Pick encoder name, pixel format and options; raise OutputError when none fits."""
+    preset = encoder_preset(preset, width, height)
     if lossless:
         if codec == "libx264" and path.suffix.lower() == ".mkv":
             # Same size as libx264rgb at preset medium and three times faster (measured).
@@ -317,7 +335,7 @@ class VideoWriter:
         codec: str = "libx264",
         crf: int = 18,
         lossless: bool = False,
-        preset: str = "medium",
+        preset: str = DEFAULT_PRESET,
         fps: float | None = None,
         first_index: int = 0,
         encode_for: Path | None = None,
@@ -474,7 +492,7 @@ def check_encoder(
     """
     name, _, _ = _encoder_settings(
         Path(path), codec, lossless=lossless, width=info.width, height=info.height, crf=18,
-        preset="medium",
+        preset=DEFAULT_PRESET,
     )
     probe_file = _temp_file(Path(path), "check")
     try:
@@ -738,7 +756,7 @@ def open_output(
     codec: str = "libx264",
     crf: int = 18,
     lossless: bool = False,
-    preset: str = "medium",
+    preset: str = DEFAULT_PRESET,
     fps: float | None = None,
 ) -> OutputWriter:
     """Open ``path`` for writing frames shaped like ``info``.
@@ -761,7 +779,8 @@ def open_output(
         Encode bit-exact RGB: FFV1 in .mkv, libx264rgb at QP 0 in .mp4/.mov
         (``codec="ffv1"`` or ``"libx264rgb"`` picks one explicitly).
     preset : str
-        x264/x265 speed preset.
+        x264/x265 speed preset; ``"auto"`` (:func:`encoder_preset`) is "medium",
+        or "faster" above 1080p.
     fps : float, optional
         Frame rate for an input without timestamps (a frame folder); ignored,
         with a warning, for a video input, which keeps its own timing.
