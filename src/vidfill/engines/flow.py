@@ -36,13 +36,11 @@ from vidfill.fill.blend import boundary_offset, candidate_weights, fuse
 from vidfill.fill.spatial import fill_telea
 from vidfill.flow.check import photometric_outliers, sample_stack_bilinear
 from vidfill.flow.complete import (
+    camera_region,
     complete_flow,
     deviation,
     fit_homography,
-    flow_mask,
     harmonic_fill,
-    homography_flow,
-    is_static,
     membrane_box,
 )
 from vidfill.flow.edges import complete_flow_edges, flow_barrier
@@ -529,20 +527,16 @@ class FlowEngine:
         self, flow: NDArray[np.float32], hole: NDArray[np.bool_], scale: float
     ) -> _Region:
         """Camera homography, moving surroundings and the flow mask of one flow field."""
-        shape = hole.shape
         dilate = max(1, round(self.flow_dilate * scale))
         band = max(1, round(self.flow_band * scale))
-        exclude = _dilate(hole, dilate + band // 2) if hole.any() else None
-        matrix = fit_homography(flow, exclude, step=max(2, round(8 * scale)))
         if not hole.any():
+            matrix = fit_homography(flow, None, step=max(2, round(8 * scale)))
             return _Region(matrix, hole, hole, None, False)
         seed = _dilate(hole, dilate)
-        threshold = self.outlier_threshold * scale
-        static = is_static(matrix, shape, tol=0.25 * scale)
-        if static:
-            matrix = np.eye(3)
-        camera = homography_flow(matrix, shape) if matrix is not None else None
-        mask = flow_mask(hole, flow, camera, dilate=dilate, band=band, threshold=threshold)
+        matrix, static, camera, mask = camera_region(
+            flow, hole, dilate=dilate, band=band, threshold=self.outlier_threshold * scale,
+            scale=scale,
+        )
         # Moving objects: the part of the grown region that is far off the
         # camera motion (a subset of the flow mask, so no second growth).
         foreign = mask & ~seed

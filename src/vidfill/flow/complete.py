@@ -173,6 +173,68 @@ def flow_mask(
     return out
 
 
+class CameraRegion(NamedTuple):
+    """The camera's motion around a hole, and where a flow field must be completed.
+
+    Attributes
+    ----------
+    matrix : ndarray of float64, shape (3, 3), or None
+        The camera's homography (identity on a still camera, None when no fit).
+    static : bool
+        Whether the camera is still (:func:`is_static`).
+    camera : ndarray of float32, shape (H, W, 2), or None
+        The flow ``matrix`` induces.
+    mask : ndarray of bool, shape (H, W)
+        The flow mask (:func:`flow_mask`): the dilated hole and the nearby
+        region moving unlike the camera.
+    """
+
+    matrix: NDArray[np.float64] | None
+    static: bool
+    camera: NDArray[np.float32] | None
+    mask: NDArray[np.bool_]
+
+
+def camera_region(
+    flow: NDArray[np.float32],
+    hole: NDArray[np.bool_],
+    *,
+    dilate: int,
+    band: int,
+    threshold: float,
+    scale: float,
+) -> CameraRegion:
+    """Fit the camera's homography to ``flow`` away from ``hole`` and grow the flow mask.
+
+    The fit leaves out the hole grown by ``dilate + band // 2`` (what moves
+    there is the object's), sampling every ``8 * scale`` pixels; a fit that
+    moves no pixel by more than ``0.25 * scale`` is a still camera, whose
+    homography is then exactly the identity. ``hole`` must not be empty.
+
+    Parameters
+    ----------
+    flow : ndarray of float32, shape (H, W, 2)
+    hole : ndarray of bool, shape (H, W)
+    dilate, band : int
+        The flow mask's hole dilation and growth band (working pixels).
+    threshold : float
+        Deviation from the camera's flow (working pixels) that grows the mask.
+    scale : float
+        The working grid's scale against a 320 px reference (sampling step
+        and still-camera tolerance follow it).
+    """
+    radius = dilate + band // 2
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * radius + 1, 2 * radius + 1))
+    exclude = cv2.dilate(hole.astype(np.uint8), kernel) > 0
+    matrix = fit_homography(flow, exclude, step=max(2, round(8 * scale)))
+    static = is_static(matrix, hole.shape, tol=0.25 * scale)
+    if static:
+        matrix = np.eye(3)
+    camera = homography_flow(matrix, hole.shape) if matrix is not None else None
+    mask = flow_mask(hole, flow, camera, dilate=dilate, band=band, threshold=threshold)
+    return CameraRegion(matrix, static, camera, mask)
+
+
 def _laplace_matrix(
     unknown: NDArray[np.bool_], dirichlet: NDArray[np.bool_]
 ) -> tuple[sp.csc_matrix, NDArray[np.int64], list[tuple[NDArray[np.int64], NDArray[np.int64]]]]:

@@ -30,13 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.flow.check import warp_backward
-from vidfill.flow.complete import (
-    complete_flow,
-    fit_homography,
-    flow_mask,
-    homography_flow,
-    is_static,
-)
+from vidfill.flow.complete import camera_region, complete_flow
 from vidfill.flow.estimate import flow_scale, make_dis, shrink_masks, to_grey, warp_errors
 
 BackgroundFlow = Callable[
@@ -95,17 +89,15 @@ def background_flow(
     flow = make_dis().calc(grey[0], grey[1], None)
     if small_hole.any():
         grow = max(1, round(dilate * scale))
-        reach = max(1, round(band * scale))
-        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * (grow + reach // 2) + 1,) * 2)
-        exclude = cv2.dilate(small_hole.astype(np.uint8), kernel) > 0
-        matrix = fit_homography(flow, exclude, step=max(2, round(8 * scale)))
-        static = is_static(matrix, small_hole.shape, tol=0.25 * scale)
-        if static:
-            matrix = np.eye(3)
-        camera = None if matrix is None else homography_flow(matrix, small_hole.shape)
-        mask = flow_mask(
-            small_hole, flow, camera, dilate=grow, band=reach, threshold=threshold * scale
+        region = camera_region(
+            flow,
+            small_hole,
+            dilate=grow,
+            band=max(1, round(band * scale)),
+            threshold=threshold * scale,
+            scale=scale,
         )
+        static, camera, mask = region.static, region.camera, region.mask
         if static:
             flow[mask] = 0.0
         else:
