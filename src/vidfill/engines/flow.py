@@ -36,6 +36,10 @@ from vidfill.fill.blend import boundary_offset, candidate_weights, fuse
 from vidfill.fill.spatial import fill_telea
 from vidfill.flow.check import photometric_outliers, sample_stack_bilinear
 from vidfill.flow.complete import (
+    FLOW_BAND,
+    FLOW_CELL,
+    FLOW_DILATE,
+    OUTLIER_THRESHOLD,
     camera_region,
     complete_flow,
     deviation,
@@ -44,7 +48,15 @@ from vidfill.flow.complete import (
     membrane_box,
 )
 from vidfill.flow.edges import complete_flow_edges, flow_barrier
-from vidfill.flow.estimate import detect_cuts, flow_scale, pair_flows, shrink_masks, to_grey
+from vidfill.flow.estimate import (
+    FLOW_MAX_SIDE,
+    FLOW_MIN_SCALE,
+    detect_cuts,
+    flow_scale,
+    pair_flows,
+    shrink_masks,
+    to_grey,
+)
 from vidfill.propagate.distant import (
     FeatureCache,
     distant_candidates,
@@ -314,13 +326,13 @@ class FlowEngine:
     def __init__(
         self,
         *,
-        flow_max_side: int = 320,
-        flow_min_scale: float = 0.5,
+        flow_max_side: int = FLOW_MAX_SIDE,
+        flow_min_scale: float = FLOW_MIN_SCALE,
         preset: str = "medium",
-        flow_dilate: int = 10,
-        flow_band: int = 40,
-        flow_cell: int = 8,
-        outlier_threshold: float = 0.5,
+        flow_dilate: int = FLOW_DILATE,
+        flow_band: int = FLOW_BAND,
+        flow_cell: int = FLOW_CELL,
+        outlier_threshold: float = OUTLIER_THRESHOLD,
         foreign_threshold: float = 2.0,
         alpha: float = 0.5,
         tau: float = 3.0,
@@ -437,7 +449,7 @@ class FlowEngine:
         # -0.05 dB at 432x240) and 25% cheaper overall. Large frames: never
         # below half size, where object bleed and thin structures suffer
         # (-0.23 dB at 864x480 for 320 px).
-        scale = max(flow_scale((height, width), self.flow_max_side), min(1.0, self.flow_min_scale))
+        scale = flow_scale((height, width), self.flow_max_side, self.flow_min_scale)
         grey = to_grey(frames, scale)
         small_holes = shrink_masks(holes, grey.shape[1:])
         clock = time.process_time()

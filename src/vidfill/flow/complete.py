@@ -173,6 +173,15 @@ def flow_mask(
     return out
 
 
+#: The flow engine's flow mask and membrane, at a 320 px working grid (scaled
+#: with it): hole dilation, growth band and membrane cell in pixels, and the
+#: deviation from the camera's motion (pixels) that grows the mask.
+FLOW_DILATE = 10
+FLOW_BAND = 40
+FLOW_CELL = 8
+OUTLIER_THRESHOLD = 0.5
+
+
 class CameraRegion(NamedTuple):
     """The camera's motion around a hole, and where a flow field must be completed.
 

@@ -23,10 +23,18 @@ PRESETS = {
 }
 
 
-def flow_scale(shape: tuple[int, int], max_side: int) -> float:
-    """The factor (<= 1) that brings the larger side of ``shape`` to ``max_side``."""
+#: The flow engine's working grid: the larger side brought to this many pixels,
+#: but never below this share of full size (see ``FlowEngine``).
+FLOW_MAX_SIDE = 320
+FLOW_MIN_SCALE = 0.5
+
+
+def flow_scale(shape: tuple[int, int], max_side: int, min_scale: float = 0.0) -> float:
+    """The factor (<= 1) that brings the larger side of ``shape`` to ``max_side``,
+    but not below ``min_scale`` (capped at 1)."""
     side = max(shape)
-    return 1.0 if side <= max_side else max_side / side
+    factor = 1.0 if side <= max_side else max_side / side
+    return max(factor, min(1.0, min_scale))
 
 
 def to_grey(frames: NDArray[np.uint8], scale: float) -> NDArray[np.uint8]:

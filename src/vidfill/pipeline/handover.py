@@ -30,8 +30,23 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vidfill.flow.check import warp_backward
-from vidfill.flow.complete import camera_region, complete_flow
-from vidfill.flow.estimate import flow_scale, make_dis, shrink_masks, to_grey, warp_errors
+from vidfill.flow.complete import (
+    FLOW_BAND,
+    FLOW_CELL,
+    FLOW_DILATE,
+    OUTLIER_THRESHOLD,
+    camera_region,
+    complete_flow,
+)
+from vidfill.flow.estimate import (
+    FLOW_MAX_SIDE,
+    FLOW_MIN_SCALE,
+    flow_scale,
+    make_dis,
+    shrink_masks,
+    to_grey,
+    warp_errors,
+)
 
 BackgroundFlow = Callable[
     [NDArray[np.uint8], NDArray[np.bool_], NDArray[np.uint8]], NDArray[np.float32]
@@ -43,12 +58,12 @@ def background_flow(
     hole: NDArray[np.bool_],
     previous: NDArray[np.uint8],
     *,
-    max_side: int = 320,
-    min_scale: float = 0.5,
-    dilate: int = 10,
-    band: int = 40,
-    cell: int = 8,
-    threshold: float = 0.5,
+    max_side: int = FLOW_MAX_SIDE,
+    min_scale: float = FLOW_MIN_SCALE,
+    dilate: int = FLOW_DILATE,
+    band: int = FLOW_BAND,
+    cell: int = FLOW_CELL,
+    threshold: float = OUTLIER_THRESHOLD,
 ) -> NDArray[np.float32]:
     """Flow from ``frame`` (as read, the object still in its hole) to ``previous`` (finished).
 
@@ -83,7 +98,7 @@ def background_flow(
         At full size, in full-size pixels.
     """
     height, width = hole.shape
-    scale = max(flow_scale((height, width), max_side), min(1.0, min_scale))
+    scale = flow_scale((height, width), max_side, min_scale)
     grey = to_grey(np.stack([frame, previous]), scale)
     small_hole = shrink_masks(hole[None], grey.shape[1:])[0]
     flow = make_dis().calc(grey[0], grey[1], None)
