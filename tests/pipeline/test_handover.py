@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from tests.helpers import textured_frames
+from tests.helpers import brightening_frames, hole_levels, textured_frames
 
 from vidfill.pipeline.handover import background_flow, handover_blend, handover_weights
-from vidfill.pipeline.run import fill_stream
-from vidfill.pipeline.windows import WindowSettings
 
 
 def square_hole(shape: tuple[int, int], y: int, x: int, size: int) -> np.ndarray:
@@ -82,39 +80,11 @@ def test_tolerance_keeps_the_own_fill_where_both_agree() -> None:
     assert not np.array_equal(blended[0], own)
 
 
-class HorizonEngine:
-    """Fills holes with the grey level of the window's last frame (so the fill jumps)."""
-
-    name = "horizon"
-    preferred_window = 12
-
-    def fill_window(self, frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
-        out = frames.copy()
-        out[holes] = frames[-1, 0, 0]
-        return out
-
-
 def test_fill_stream_hands_over_from_the_last_finished_frame() -> None:
-    # Flat frames brightening 4 grey levels a frame: a still camera.
-    frames = [np.full((24, 32, 3), 4 * t, np.uint8) for t in range(40)]
-    holes = [square_hole((24, 32), 8, 10, 6)] * 40
+    frames = brightening_frames(40)
 
-    def levels(handover: int) -> tuple[np.ndarray, list[int]]:
-        boundaries: list[int] = []
-        out = fill_stream(
-            frames,
-            holes,
-            HorizonEngine(),
-            window=WindowSettings(length=12, context=2, lookahead=3),
-            max_side=None,
-            on_checkpoint=boundaries.append,
-            seam_frames=0,
-            handover_frames=handover,
-        )
-        return np.array([int(f[10, 12, 0]) for f in out]), boundaries
-
-    jumpy, boundaries = levels(0)
-    handed, _ = levels(4)
+    jumpy, boundaries = hole_levels(frames, seam_frames=0)
+    handed, _ = hole_levels(frames, seam_frames=0, handover_frames=4)
     inner = [b for b in boundaries if b + 7 < len(frames)]
     assert len(inner) >= 3
     for b in inner:

@@ -15,10 +15,8 @@ pytestmark = pytest.mark.skipif(
     reason="glibc only",
 )
 
-# In a child, so the threshold starts at glibc's default: free a 24 MiB block
-# (which lifts the dynamic threshold to 24 MiB), fix the threshold, then see
-# whether a 6 MiB array still gets its own mapping and gives it back.
-PROBE = """
+# The start of each probe script: glibc's malloc statistics through ctypes.
+MALLINFO = """
 import ctypes, json
 import numpy as np
 from vidfill.pipeline.memory import bound_heap_growth
@@ -30,6 +28,12 @@ class Info(ctypes.Structure):
 
 libc = ctypes.CDLL(None)
 libc.mallinfo2.restype = Info
+"""
+
+# In a child, so the threshold starts at glibc's default: free a 24 MiB block
+# (which lifts the dynamic threshold to 24 MiB), fix the threshold, then see
+# whether a 6 MiB array still gets its own mapping and gives it back.
+PROBE = MALLINFO + """
 big = np.ones(24 * 2**20, np.uint8)
 del big
 applied = bound_heap_growth()
@@ -42,13 +46,20 @@ print(json.dumps({"applied": applied, "held": held - before, "after": after - be
 """
 
 
-def probe(extra_env: dict[str, str] | None = None) -> dict[str, object]:
-    env = {k: v for k, v in os.environ.items() if k not in ("MALLOC_MMAP_THRESHOLD_",)}
+def run_probe(
+    script: str, cleared: tuple[str, ...], extra_env: dict[str, str] | None = None
+) -> dict:
+    """Run ``script`` in a child without the ``cleared`` variables; its printed JSON."""
+    env = {k: v for k, v in os.environ.items() if k not in cleared}
     env.update(extra_env or {})
     result = subprocess.run(
-        [sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, check=True
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
     )
     return json.loads(result.stdout)
+
+
+def probe(extra_env: dict[str, str] | None = None) -> dict[str, object]:
+    return run_probe(PROBE, ("MALLOC_MMAP_THRESHOLD_",), extra_env)
 
 
 def test_large_arrays_are_mapped_and_returned_after_the_threshold_rose() -> None:
@@ -69,18 +80,8 @@ def test_a_threshold_set_in_the_environment_is_left_alone() -> None:
 # A 3 MiB array comes from the heap (under the 4 MiB mmap threshold). Freed
 # at the top of the heap, it stays there for the next array unless the trim
 # threshold is lower; release_free_heap hands it back between windows.
-TRIM_PROBE = """
-import ctypes, json
-import numpy as np
-from vidfill.pipeline.memory import bound_heap_growth, release_free_heap
-
-class Info(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_size_t) for n in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
-        "uordblks", "fordblks", "keepcost")]
-
-libc = ctypes.CDLL(None)
-libc.mallinfo2.restype = Info
+TRIM_PROBE = MALLINFO + """
+from vidfill.pipeline.memory import release_free_heap
 bound_heap_growth()
 before = libc.mallinfo2().arena
 block = np.ones(3 * 2**20, np.uint8)
@@ -95,12 +96,7 @@ print(json.dumps({"held": held - before, "kept": kept - before, "released": rele
 
 def trim_probe(extra_env: dict[str, str] | None = None) -> dict[str, int]:
     names = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "GLIBC_TUNABLES")
-    env = {k: v for k, v in os.environ.items() if k not in names}
-    env.update(extra_env or {})
-    result = subprocess.run(
-        [sys.executable, "-c", TRIM_PROBE], capture_output=True, text=True, env=env, check=True
-    )
-    return json.loads(result.stdout)
+    return run_probe(TRIM_PROBE, names, extra_env)
 
 
 def test_freed_heap_stays_for_the_next_array_until_released() -> None:

@@ -6,7 +6,7 @@ import weakref
 
 import numpy as np
 import pytest
-from tests.helpers import textured_frames
+from tests.helpers import HorizonEngine, brightening_frames, hole_levels, textured_frames
 
 from vidfill.errors import MaskError
 from vidfill.pipeline.run import fill_stream
@@ -209,44 +209,6 @@ def test_restarting_at_a_checkpoint_gives_the_same_frames(make_engine) -> None:
     assert all(np.array_equal(a, b) for a, b in zip(resumed, full[restart:], strict=True))
 
 
-class HorizonEngine:
-    """Fills holes with the grey level of the window's last frame.
-
-    The fill depends on how far ahead the window sees, which is what makes a
-    real engine's fill jump at a window boundary.
-    """
-
-    name = "horizon"
-    preferred_window = 12
-
-    def __init__(self) -> None:
-        self.lengths: list[int] = []
-
-    def fill_window(self, frames: np.ndarray, holes: np.ndarray) -> np.ndarray:
-        self.lengths.append(len(frames))
-        out = frames.copy()
-        out[holes] = frames[-1, 0, 0]
-        return out
-
-
-def brightening_frames(count: int) -> list[np.ndarray]:
-    return [np.full((24, 32, 3), 4 * t, np.uint8) for t in range(count)]
-
-
-def hole_levels(frames: list[np.ndarray], seam_frames: int | None) -> tuple[np.ndarray, list[int]]:
-    holes = hole_stack(len(frames), (24, 32), (10, 8, 6, 6))
-    boundaries: list[int] = []
-    out = fill_stream(
-        frames,
-        holes,
-        HorizonEngine(),
-        window=WindowSettings(length=12, context=2, lookahead=3),
-        max_side=None,
-        on_checkpoint=boundaries.append,
-        seam_frames=seam_frames,
-        handover_frames=0,
-    )
-    return np.array([int(f[10, 12, 0]) for f in out]), boundaries
 
 
 def test_fill_fades_across_a_window_boundary_instead_of_jumping() -> None:
